@@ -1,0 +1,102 @@
+// The intent classifier: command rules first, then a sparse logistic regression whose confidence is
+// damped for messages the training data barely covers, so that out-of-scope text lands on `none`.
+import { extractFeatures } from './features';
+import { INTENTS, type Intent } from './intentIds';
+import { DEFAULT_TRAINING, SoftmaxRegression, type TrainingOptions, Vectorizer, softmaxInPlace } from './model';
+import { type Example, type Rule, loadRules, loadTrainingExamples, utteranceKey } from './trainingData';
+
+export interface RankedIntent {
+  intent: Intent;
+  score: number;
+}
+
+export interface Classification {
+  intent: Intent;
+  score: number;
+  /** Every intent, `none` included, best first. */
+  ranking: RankedIntent[];
+}
+
+export interface ClassifierOptions {
+  training?: TrainingOptions;
+  /**
+   * How strongly unfamiliar messages are pushed towards `none`: logits are scaled by
+   * coverage^coverageExponent, where coverage is the share of the message's features seen in training.
+   */
+  coverageExponent?: number;
+  /** Weight of a matching rule in the final scores (the model keeps the rest). */
+  ruleWeight?: number;
+  /** Below this best in-scope score a message is out of scope even when `none` itself scores lower. */
+  noneThreshold?: number;
+  /** Training weight of out-of-scope examples relative to in-scope ones (there are many more of them). */
+  noneWeight?: number;
+}
+
+const NONE_INDEX = INTENTS.indexOf('none');
+
+export class IntentClassifier {
+  private readonly vectorizer = new Vectorizer();
+  private readonly model: SoftmaxRegression;
+  private readonly rules = new Map<string, Intent>();
+  private readonly coverageExponent: number;
+  private readonly ruleWeight: number;
+  private readonly noneThreshold: number;
+
+  constructor(examples: Example[], rules: Rule[] = [], options: ClassifierOptions = {}) {
+    this.coverageExponent = options.coverageExponent ?? 1.5;
+    this.ruleWeight = options.ruleWeight ?? 0.95;
+    this.noneThreshold = options.noneThreshold ?? 0.35;
+    for (const rule of rules) for (const phrase of rule.exact) this.rules.set(utteranceKey(phrase), rule.intent);
+    const features = examples.map((e) => extractFeatures(e.text));
+    this.vectorizer.fit(features);
+    this.model = new SoftmaxRegression(this.vectorizer.size, INTENTS.length);
+    this.model.train(
+      features.map((f) => this.vectorizer.transform(f)),
+      examples.map((e) => INTENTS.indexOf(e.intent)),
+      options.training ?? DEFAULT_TRAINING,
+      INTENTS.map((intent) => (intent === 'none' ? (options.noneWeight ?? 1) : 1)),
+    );
+  }
+
+  /** Trains on intents/training and intents/rules.json. */
+  static fromProjectData(options?: ClassifierOptions): IntentClassifier {
+    const examples = loadTrainingExamples();
+    return new IntentClassifier(examples, loadRules(examples), options);
+  }
+
+  get featureCount(): number {
+    return this.vectorizer.size;
+  }
+
+  get memoryBytes(): number {
+    return this.model.memoryBytes;
+  }
+
+  classify(text: string): Classification {
+    const x = this.vectorizer.transform(extractFeatures(text));
+    const scores = this.model.logits(x);
+    const damping = Math.pow(x.coverage, this.coverageExponent);
+    for (let j = 0; j < scores.length; j++) scores[j] *= damping;
+    softmaxInPlace(scores);
+    if (x.indices.length === 0) {
+      scores.fill(0);
+      scores[NONE_INDEX] = 1;
+    }
+    // A message no in-scope intent claims firmly enough is out of scope.
+    let topInScope = 0;
+    for (let j = 0; j < scores.length; j++) if (j !== NONE_INDEX && scores[j] > topInScope) topInScope = scores[j];
+    if (topInScope < this.noneThreshold) scores[NONE_INDEX] = Math.max(scores[NONE_INDEX], 1 - topInScope);
+
+    const ruleIntent = this.rules.get(utteranceKey(text));
+    if (ruleIntent) {
+      for (let j = 0; j < scores.length; j++) scores[j] *= 1 - this.ruleWeight;
+      scores[INTENTS.indexOf(ruleIntent)] += this.ruleWeight;
+    }
+    const ranking = INTENTS.map((intent, j) => ({ intent, score: round(scores[j]) })).sort((a, b) => b.score - a.score);
+    return { intent: ranking[0].intent, score: ranking[0].score, ranking };
+  }
+}
+
+function round(score: number): number {
+  return Math.round(Math.min(1, Math.max(0, score)) * 10000) / 10000;
+}

@@ -1,0 +1,63 @@
+// Scores the classifier on labelled messages: the numbers the eval CLI prints and the tests assert.
+import type { IntentClassifier } from './classifier';
+import { INTENTS, type Intent } from './intentIds';
+
+export interface Prediction {
+  text: string;
+  expected: Intent;
+  predicted: Intent;
+  score: number;
+}
+
+export interface LabelStats {
+  intent: Intent;
+  support: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface Evaluation {
+  predictions: Prediction[];
+  inScopeAccuracy: number;
+  oosRecall: number;
+  oosPrecision: number;
+  macroF1: number;
+  perLabel: LabelStats[];
+  /** confusion[expected][predicted] = count */
+  confusion: Record<string, Record<string, number>>;
+}
+
+const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+export function evaluate(classifier: IntentClassifier, data: { text: string; intent: Intent }[]): Evaluation {
+  const predictions = data.map(({ text, intent }) => {
+    const result = classifier.classify(text);
+    return { text, expected: intent, predicted: result.intent, score: result.score };
+  });
+  const confusion: Record<string, Record<string, number>> = {};
+  for (const p of predictions) {
+    confusion[p.expected] ??= {};
+    confusion[p.expected][p.predicted] = (confusion[p.expected][p.predicted] ?? 0) + 1;
+  }
+  const labels = INTENTS.filter((i) => predictions.some((p) => p.expected === i || p.predicted === i));
+  const perLabel = labels.map((intent) => {
+    const tp = predictions.filter((p) => p.expected === intent && p.predicted === intent).length;
+    const support = predictions.filter((p) => p.expected === intent).length;
+    const predicted = predictions.filter((p) => p.predicted === intent).length;
+    const precision = ratio(tp, predicted);
+    const recall = ratio(tp, support);
+    return { intent, support, precision, recall, f1: ratio(2 * precision * recall, precision + recall) };
+  });
+  const inScope = predictions.filter((p) => p.expected !== 'none');
+  const none = perLabel.find((l) => l.intent === 'none');
+  return {
+    predictions,
+    inScopeAccuracy: ratio(inScope.filter((p) => p.predicted === p.expected).length, inScope.length),
+    oosRecall: none?.recall ?? 0,
+    oosPrecision: none?.precision ?? 0,
+    macroF1: ratio(perLabel.reduce((sum, l) => sum + l.f1, 0), perLabel.length),
+    perLabel,
+    confusion,
+  };
+}

@@ -1,0 +1,15 @@
+// natural's index entry loads database drivers and ESM-only packages (jest on Node 20 then fails),
+// so we pull in only the modules we use, by path.
+import type { Stemmer } from 'natural/lib/natural/stemmers';
+
+interface WordTokenizerClass {
+  new (): { tokenize(text: string): string[] };
+}
+
+export const PorterStemmer: Stemmer = require('natural/lib/natural/stemmers/porter_stemmer');
+export const WordTokenizer: WordTokenizerClass =
+  require('natural/lib/natural/tokenizers/regexp_tokenizer').WordTokenizer;
+export const NGrams: { ngrams(sequence: string[], n: number, start?: string, end?: string): string[][] } =
+  require('natural/lib/natural/ngrams/ngrams');
+export const DamerauLevenshteinDistance: (a: string, b: string, options?: object) => number =
+  require('natural/lib/natural/distance/levenshtein_distance').DamerauLevenshteinDistance;

@@ -1,0 +1,61 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KNOWLEDGE_DIR, KnowledgeError, RESPONSE_KEYS, loadKnowledge } from '../../knowledge';
+
+describe('shipped knowledge', () => {
+  const knowledge = loadKnowledge();
+
+  test('every answer exists in Korean and English and renders its placeholders', () => {
+    const values = { max: 2000, waiting: 3, wait: '5분', position: 2, agent: '민지', date: '2026-11-26 10:00', caseNumber: 'C-1', schedule: '매일', next: '내일 09:00' };
+    for (const key of RESPONSE_KEYS) {
+      for (const language of ['ko', 'en'] as const) expect(knowledge.text(key, language, values)).not.toMatch(/\{\w+\}/);
+    }
+  });
+
+  test('Korean answers use the house terms, not their synonyms', () => {
+    const korean = RESPONSE_KEYS.map((k) => knowledge.text(k, 'ko')).join('\n');
+    expect(korean).not.toMatch(/제품|상담원/);
+    expect(korean).not.toMatch(/\d{2,4}-\d{3,4}-\d{4}|@\w+\./); // no invented phone numbers or addresses
+  });
+
+  test('restore answer is the conservative one', () => {
+    expect(knowledge.text('restore.policy', 'ko')).toMatch(/직접 복구할 수 없어요/);
+  });
+});
+
+describe('a broken knowledge file stops loading with the file and key named', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'knowledge-'));
+    cpSync(KNOWLEDGE_DIR, dir, { recursive: true, filter: (src) => !src.endsWith('.ts') });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const edit = (file: string, change: (data: any) => void) => {
+    const data = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    change(data);
+    writeFileSync(join(dir, file), JSON.stringify(data));
+  };
+
+  test('a missing answer', () => {
+    edit('responses.json', (d) => delete d['restore.policy']);
+    expect(() => loadKnowledge(dir)).toThrow(/responses\.json: missing key "restore\.policy"/);
+  });
+
+  test('a missing English text', () => {
+    edit('responses.json', (d) => delete d.thanks.en);
+    expect(() => loadKnowledge(dir)).toThrow(/responses\.json: thanks\.en/);
+  });
+
+  test('a placeholder the code never fills', () => {
+    edit('responses.json', (d) => (d['handoff.queued'].ko += ' {phone}'));
+    expect(() => loadKnowledge(dir)).toThrow(KnowledgeError);
+    expect(() => loadKnowledge(dir)).toThrow(/"handoff\.queued"\.ko uses \{phone\}/);
+  });
+
+  test('a missing contact channel', () => {
+    edit('channels.json', (d) => d.pop());
+    expect(() => loadKnowledge(dir)).toThrow(/channels\.json: missing channel ids: inquiry/);
+  });
+});

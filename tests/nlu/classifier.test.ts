@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { IntentClassifier } from '../../intents/classifier';
+import { evaluate } from '../../intents/evaluate';
+import { INTENTS, type Intent } from '../../intents/intentIds';
+import { loadTrainingExamples, utteranceKey } from '../../intents/trainingData';
+
+const heldOut: { text: string; intent: Intent }[] = readFileSync(join(__dirname, 'heldout.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line));
+
+const classifier = IntentClassifier.fromProjectData();
+
+describe('intent classifier on the held-out set', () => {
+  test('no held-out utterance is in the training data', () => {
+    const trained = new Set(loadTrainingExamples().map((e) => utteranceKey(e.text)));
+    const leaked = heldOut.filter((h) => trained.has(utteranceKey(h.text)));
+    expect(leaked).toEqual([]);
+  });
+
+  test('in-scope accuracy is at least 95% and out-of-scope recall at least 90%', () => {
+    const result = evaluate(classifier, heldOut);
+    expect(result.inScopeAccuracy).toBeGreaterThanOrEqual(0.95);
+    expect(result.oosRecall).toBeGreaterThanOrEqual(0.9);
+  });
+
+  test('every intent is represented in the held-out set', () => {
+    expect(new Set(heldOut.map((h) => h.intent))).toEqual(new Set(INTENTS));
+  });
+});
+
+describe('classification output', () => {
+  test('ranks every intent with scores in [0, 1], best first', () => {
+    const result = classifier.classify('삭제한 상품 되살릴 수 있어요?');
+    expect(result.ranking.map((r) => r.intent).sort()).toEqual([...INTENTS].sort());
+    expect(result.ranking[0]).toEqual({ intent: result.intent, score: result.score });
+    for (const [i, r] of result.ranking.entries()) {
+      expect(r.score).toBeGreaterThanOrEqual(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+      if (i > 0) expect(r.score).toBeLessThanOrEqual(result.ranking[i - 1].score);
+    }
+  });
+
+  test.each([
+    ['', 'none'],
+    ['   ', 'none'],
+    ['🙂🙂', 'none'],
+    ['ㅁㄴㅇㄹ', 'none'],
+    ['x'.repeat(5000), 'none'],
+  ])('empty, symbol-only and unknown text %j is none', (text, intent) => {
+    expect(classifier.classify(text).intent).toBe(intent);
+  });
+
+  test('spacing does not matter for Korean', () => {
+    expect(classifier.classify('상품 삭제 어떻게 하나요').intent).toBe(classifier.classify('상품삭제어떻게하나요').intent);
+  });
+
+  test('labelling boundaries: 삭제 취소 is restore, 주문 취소 is out of scope', () => {
+    expect(classifier.classify('삭제 취소').intent).toBe('restore_product');
+    expect(classifier.classify('취소').intent).toBe('cancel');
+    expect(classifier.classify('주문 취소하고 싶어요').intent).toBe('none');
+  });
+});
