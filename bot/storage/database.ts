@@ -1,0 +1,80 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+export type Database = BetterSqlite3.Database;
+
+/**
+ * Opens (creating if needed) the bot's SQLite file with the settings every module relies on.
+ * `:memory:` is accepted for throwaway databases.
+ */
+export function openDatabase(file: string): Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new BetterSqlite3(file);
+  // WAL lets readers (e.g. an operator console) run while the bot writes; NORMAL is durable
+  // across application crashes in WAL mode and only risks the last commits on power loss.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  // A second process (CLI, worker) may hold the write lock briefly; wait instead of failing.
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/**
+ * Runs `sql` once per database, recorded under `name` in the `migrations` table.
+ * Modules own their tables and call this with names like `'handoff/001-create'`.
+ * Returns true when the migration ran now, false when it had already been applied.
+ */
+export function migrate(db: Database, name: string, sql: string): boolean {
+  db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const apply = db.transaction((): boolean => {
+    if (db.prepare('SELECT 1 FROM migrations WHERE name = ?').get(name)) return false;
+    db.exec(sql);
+    db.prepare('INSERT INTO migrations (name, applied_at) VALUES (?, ?)').run(name, new Date().toISOString());
+    return true;
+  });
+  // IMMEDIATE takes the write lock before the check, so two processes starting together
+  // cannot both decide to apply the same migration.
+  return apply.immediate();
+}
+
+const BUSY_CODE = /^SQLITE_(BUSY|LOCKED)(_|$)/;
+
+function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && BUSY_CODE.test(code);
+}
+
+/** Blocks the thread; acceptable here because the waits are a few tens of milliseconds. */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Retries a synchronous database operation when SQLite reports SQLITE_BUSY / SQLITE_LOCKED
+ * (including extended codes like SQLITE_BUSY_SNAPSHOT), which `busy_timeout` does not cover
+ * in every case (e.g. a deferred transaction that cannot upgrade to a write lock).
+ * Wrap a whole transaction, not a statement inside one: a failed statement leaves the
+ * surrounding transaction in an undefined state. Other errors are rethrown immediately.
+ */
+export function withBusyRetry<T>(fn: () => T, retries = 4, delayMs = 20): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      if (attempt >= retries || !isBusyError(err)) throw err;
+      sleepSync(delayMs * 2 ** attempt);
+    }
+  }
+}
+
+/** Folds the WAL back into the main file (so the .db file alone is a complete copy) and closes. */
+export function closeDatabase(db: Database): void {
+  if (!db.open) return;
+  try {
+    if (!db.memory) db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
