@@ -25,6 +25,8 @@ export const RESPONSE_PLACEHOLDERS = {
   reprompt: [],
   message_truncated: ['max'],
   not_understood: [],
+  offer_declined: [],
+  'greeting.reply': [],
   'button.yes': [],
   'button.no': [],
   'button.agent': [],
@@ -42,6 +44,7 @@ export const RESPONSE_PLACEHOLDERS = {
   'prepare.checklist': [],
   'channels.intro': [],
   'channels.advice': [],
+  'channels.chat_here': [],
   'wait.answer': [],
   'wait.queue_now': ['waiting', 'wait'],
   'hours.always': [],
@@ -68,6 +71,9 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.channel_unsupported': [],
   'handoff.offer_prompt': [],
   'handoff.agent_message_failed': [],
+  'handoff.wait_minutes': ['minutes'],
+  'handoff.message_received': [],
+  'handoff.ticket_cancelled': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResponseKey = keyof typeof RESPONSE_PLACEHOLDERS;

@@ -1,15 +1,19 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KNOWLEDGE_DIR, KnowledgeError, RESPONSE_KEYS, loadKnowledge } from '../../knowledge';
+import { KNOWLEDGE_DIR, KnowledgeError, RESPONSE_KEYS, RESPONSE_PLACEHOLDERS, loadKnowledge } from '../../knowledge';
 
 describe('shipped knowledge', () => {
   const knowledge = loadKnowledge();
 
   test('every answer exists in Korean and English and renders its placeholders', () => {
-    const values = { max: 2000, waiting: 3, wait: '5분', position: 2, agent: '민지', date: '2026-11-26 10:00', caseNumber: 'C-1', schedule: '매일', next: '내일 09:00' };
     for (const key of RESPONSE_KEYS) {
-      for (const language of ['ko', 'en'] as const) expect(knowledge.text(key, language, values)).not.toMatch(/\{\w+\}/);
+      const values = Object.fromEntries(RESPONSE_PLACEHOLDERS[key].map((name: string) => [name, 'VALUE']));
+      for (const language of ['ko', 'en'] as const) {
+        const text = knowledge.text(key, language, values);
+        expect(text).not.toMatch(/\{\w*\}/);
+        if (RESPONSE_PLACEHOLDERS[key].length) expect(text).toContain('VALUE');
+      }
     }
   });
 

@@ -1,0 +1,50 @@
+// The shape an incoming activity must have before botbuilder sees it. botbuilder alone answers
+// malformed input with 500 (or sends replies to the public Bot Framework host), so we check first.
+import { ActivityTypes } from 'botbuilder';
+import { z } from 'zod';
+
+const account = z.looseObject({ id: z.string().min(1).max(512), name: z.string().max(512).optional(), role: z.string().max(64).optional() });
+
+export const KNOWN_ACTIVITY_TYPES = new Set<string>(Object.values(ActivityTypes));
+
+export const activitySchema = z.looseObject({
+  type: z.string().min(1).max(64),
+  id: z.string().max(512).optional(),
+  channelId: z.string().min(1).max(128),
+  serviceUrl: z.string().max(2048).optional(),
+  conversation: z.looseObject({ id: z.string().min(1).max(512), isGroup: z.boolean().optional(), tenantId: z.string().max(256).optional() }),
+  from: account,
+  recipient: account.optional(),
+  text: z.string().optional(),
+  locale: z.string().max(32).optional(),
+  timestamp: z.string().max(64).optional(),
+  replyToId: z.string().max(512).optional(),
+  deliveryMode: z.enum(['normal', 'notification', 'expectReplies', 'ephemeral']).optional(),
+  attachments: z.array(z.looseObject({ contentType: z.string().max(256) })).max(50).optional(),
+  membersAdded: z.array(account).max(100).optional(),
+  membersRemoved: z.array(account).max(100).optional(),
+  name: z.string().max(256).optional(),
+});
+
+export type IncomingActivity = z.infer<typeof activitySchema>;
+
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Whether replies may be posted to this serviceUrl. Entries are URL prefixes, `loopback` (any port on
+ * this machine) or `*`. Only http(s) URLs are ever allowed.
+ */
+export function isAllowedServiceUrl(serviceUrl: string, allowed: string[]): boolean {
+  let url: URL;
+  try {
+    url = new URL(serviceUrl);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  return allowed.some((entry) => {
+    if (entry === '*') return true;
+    if (entry === 'loopback') return LOOPBACK_HOSTS.test(url.hostname);
+    return url.href.toLowerCase().startsWith(entry.toLowerCase());
+  });
+}

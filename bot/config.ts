@@ -1,0 +1,134 @@
+// Configuration from the environment (and an optional .env file), checked once at start-up.
+// A bad value stops the bot with a message naming the key; nothing else reads process.env.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { BusinessHours, HoursFormatError, parseSchedule } from './hours';
+
+const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
+const bool = (fallback?: boolean) =>
+  z.preprocess(emptyToUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).optional()).transform((v) =>
+    v === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(v),
+  );
+const int = (fallback: number, min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(fallback));
+const list = z.preprocess(emptyToUndefined, z.string().optional()).transform((v) =>
+  (v ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+);
+
+const timeZone = z.preprocess(emptyToUndefined, z.string().default('Asia/Seoul')).refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not a known IANA time zone (e.g. Asia/Seoul)');
+
+const agentTokens = list.transform((pairs, ctx) => {
+  const agents: { name: string; token: string }[] = [];
+  for (const pair of pairs) {
+    const at = pair.indexOf(':');
+    const name = pair.slice(0, at).trim();
+    const token = pair.slice(at + 1).trim();
+    if (at <= 0 || !name || token.length < 12) {
+      ctx.addIssue({ code: 'custom', message: 'expected name:token pairs separated by commas, each token at least 12 characters' });
+      return z.NEVER;
+    }
+    agents.push({ name, token });
+  }
+  return agents;
+});
+
+const schema = z
+  .object({
+    PORT: int(3978, 0, 65535),
+    DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('./data')),
+    LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+    MicrosoftAppType: z.preprocess(emptyToUndefined, z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant')),
+    MicrosoftAppId: z.preprocess(emptyToUndefined, z.string().trim().default('')),
+    MicrosoftAppPassword: z.preprocess(emptyToUndefined, z.string().default('')),
+    MicrosoftAppTenantId: z.preprocess(emptyToUndefined, z.string().trim().default('')),
+    ToBotFromChannelOpenIdMetadataUrl: optionalString.pipe(z.url().optional()),
+    ToBotFromChannelTokenIssuer: optionalString,
+    ALLOWED_SERVICE_URLS: list.transform((v) => (v.length ? v : ['loopback'])),
+    CHANNEL_TIMEOUT_MS: int(10000, 100, 120000),
+    BODY_LIMIT_BYTES: int(262144, 1024, 10 * 1024 * 1024),
+    MAX_MESSAGE_LENGTH: int(2000, 50, 100000),
+    SUPPORT_PHONE: optionalString.pipe(z.string().regex(/^[+\d][\d\s()-]{3,24}$/, 'not a phone number').optional()),
+    SUPPORT_EMAIL: optionalString.pipe(z.email().optional()),
+    SUPPORT_INQUIRY_URL: optionalString.pipe(z.url().optional()),
+    SUPPORT_HOURS: z.preprocess(emptyToUndefined, z.string().default('daily 00:00-24:00')).transform((text, ctx) => {
+      try {
+        return parseSchedule(text);
+      } catch (error) {
+        if (!(error instanceof HoursFormatError)) throw error;
+        ctx.addIssue({ code: 'custom', message: error.message });
+        return z.NEVER;
+      }
+    }),
+    SUPPORT_HOLIDAYS: list.pipe(z.array(z.iso.date('expected ISO dates like 2026-12-25'))),
+    SUPPORT_TIMEZONE: timeZone,
+    AGENT_TOKENS: agentTokens,
+    FALLBACK_HANDOFF_AFTER: int(1, 0, 100),
+    HANDOFF_MODE: z.preprocess(emptyToUndefined, z.enum(['hub', 'protocol', 'both']).default('hub')),
+    HANDOFF_TIMEOUT_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(24 * 60).default(10)),
+    LOCAL_WEBCHAT: bool(),
+    LOCAL_WEBCHAT_SECRET: optionalString.pipe(z.string().min(16, 'at least 16 characters (it signs the web chat tokens)').optional()),
+    TRANSCRIPT_RETENTION_DAYS: int(90, 1, 3650),
+    TRUSTED_PROXIES: list,
+  })
+  .superRefine((c, ctx) => {
+    const authenticated = c.MicrosoftAppId !== '';
+    if (authenticated && c.MicrosoftAppType !== 'UserAssignedMSI' && !c.MicrosoftAppPassword) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'required when MicrosoftAppId is set' });
+    }
+    if (c.MicrosoftAppType !== 'MultiTenant' && authenticated && !c.MicrosoftAppTenantId) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: `required when MicrosoftAppType is ${c.MicrosoftAppType}` });
+    }
+    if (authenticated && c.AGENT_TOKENS.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['AGENT_TOKENS'], message: 'required when Bot Framework credentials are set' });
+    }
+    if (authenticated && c.LOCAL_WEBCHAT === true && !c.LOCAL_WEBCHAT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['LOCAL_WEBCHAT_SECRET'], message: 'required when LOCAL_WEBCHAT is on with Bot Framework credentials' });
+    }
+  });
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config extends RawConfig {
+  /** No Bot Framework credentials: local use (Emulator, the built-in web chat). */
+  readonly localMode: boolean;
+  readonly localWebChat: boolean;
+  readonly dataDir: string;
+  readonly businessHours: BusinessHours;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Environment variables win over the .env file, as in every dotenv tool. */
+export function readEnvironment(envFile = resolve('.env'), env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {};
+  return { ...fromFile, ...env };
+}
+
+export function loadConfig(env: Record<string, string | undefined> = readEnvironment()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(config)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const localMode = c.MicrosoftAppId === '';
+  return {
+    ...c,
+    localMode,
+    localWebChat: c.LOCAL_WEBCHAT ?? localMode,
+    dataDir: resolve(c.DATA_DIR),
+    businessHours: new BusinessHours(c.SUPPORT_HOURS, c.SUPPORT_TIMEZONE, new Set(c.SUPPORT_HOLIDAYS)),
+  };
+}

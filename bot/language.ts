@@ -1,0 +1,17 @@
+// Which language to answer in: Hangul means Korean, mostly Latin words mean English, anything else
+// ("ok", "1", an emoji) keeps the conversation's language.
+import type { Language } from '../knowledge/schema';
+
+export function detectLanguage(text: string): Language | undefined {
+  if (/[\uAC00-\uD7A3\u3131-\u318E]/.test(text)) return 'ko';
+  const words = text.match(/[A-Za-z]{2,}/g) ?? [];
+  const letters = words.join('').length;
+  const meaningful = text.replace(/[\s\p{P}\p{S}\d]/gu, '').length;
+  // "ok" alone says nothing about the language; two real words or a longer word do.
+  if (letters >= 4 && letters >= meaningful * 0.6) return 'en';
+  return undefined;
+}
+
+export function languageFromLocale(locale: string | undefined): Language {
+  return locale?.toLowerCase().startsWith('en') ? 'en' : 'ko';
+}

@@ -1,0 +1,68 @@
+// POST /api/messages: validate, check where replies would go, then hand the activity to the adapter,
+// one turn at a time per conversation.
+import type { Activity, TurnContext } from 'botbuilder';
+import type { BotAdapter } from './adapter';
+import type { Server } from 'restify';
+import { KNOWN_ACTIVITY_TYPES, activitySchema, isAllowedServiceUrl } from './activitySchema';
+import type { Config } from './config';
+import type { ConversationQueue } from './conversationQueue';
+import { isPlainObject, jsonBody, sendError } from './http';
+import type { Logger } from './logger';
+
+export interface MessagesRouteDeps {
+  config: Config;
+  logger: Logger;
+  adapter: BotAdapter;
+  queue: ConversationQueue;
+  runTurn: (context: TurnContext) => Promise<void>;
+}
+
+export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): void {
+  const { config, logger, adapter, queue } = deps;
+  // restify warns about values returned from async handlers, so every branch ends in a bare return.
+  server.post('/api/messages', ...jsonBody(config.BODY_LIMIT_BYTES), async (req, res) => {
+    if (!isPlainObject(req.body)) {
+      sendError(res, 400, 'BadRequest', 'expected a JSON activity object');
+      return;
+    }
+    const parsed = activitySchema.safeParse(req.body);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'activity'}: ${i.message}`);
+      sendError(res, 400, 'BadRequest', `invalid activity: ${detail.join('; ')}`);
+      return;
+    }
+    const activity = parsed.data;
+    if (!KNOWN_ACTIVITY_TYPES.has(activity.type)) {
+      res.status(200);
+      res.json({});
+      return;
+    }
+    if (activity.deliveryMode !== 'expectReplies' && !activity.serviceUrl) {
+      sendError(res, 400, 'BadRequest', 'serviceUrl is required unless deliveryMode is expectReplies');
+      return;
+    }
+    // Unauthenticated, the bot would post to any serviceUrl it is given; with credentials the token's
+    // serviceurl claim is checked by botbuilder, but a non-http scheme is never acceptable.
+    const allowed = config.localMode ? config.ALLOWED_SERVICE_URLS : ['https://', 'http://'];
+    if (activity.serviceUrl && !isAllowedServiceUrl(activity.serviceUrl, allowed)) {
+      sendError(res, 403, 'Forbidden', 'serviceUrl is not allowed (see ALLOWED_SERVICE_URLS)');
+      return;
+    }
+    const authHeader = req.header('authorization') ?? '';
+    try {
+      const response = await queue.run(activity.conversation.id, () =>
+        adapter.processIncoming(authHeader, activity as unknown as Activity, deps.runTurn),
+      );
+      res.status(response?.status ?? 200);
+      if (response?.body === undefined) res.end();
+      else res.json(response.body);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 401 || (error as Error).name === 'AuthenticationError') {
+        sendError(res, 401, 'Unauthorized', (error as Error).message || 'invalid or missing Bot Framework token');
+        return;
+      }
+      logger.error({ conversationId: activity.conversation.id, err: (error as Error).message }, 'activity failed');
+      sendError(res, 500, 'InternalError', 'the activity could not be processed');
+    }
+  });
+}

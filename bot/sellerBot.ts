@@ -1,0 +1,105 @@
+// The bot's turn: settle the conversation's language, welcome new sellers, screen out what the
+// dialogs cannot read, then let the main dialog answer. State is saved once at the end of the turn.
+import {
+  ActivityHandler,
+  type ConversationState,
+  type StatePropertyAccessor,
+  type TurnContext,
+  type UserState,
+} from 'botbuilder';
+import { type DialogState, DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
+import { CONVERSATION_STATE_KEY, type MainDialog } from '../dialogs/mainDialog';
+import { sendText, withTopicMenu } from '../dialogs/replies';
+import type { BotServices } from '../dialogs/services';
+import { markWelcomed, setTurnLanguage } from '../dialogs/turn';
+import { hasReadableContent } from '../dialogs/understanding';
+import type { Language } from '../knowledge/schema';
+import { detectLanguage, languageFromLocale } from './language';
+import { isNoise } from './noise';
+
+interface ConversationProfile {
+  language?: Language;
+  welcomed?: boolean;
+}
+
+export class SellerBot extends ActivityHandler {
+  private readonly dialogs: DialogSet;
+  private readonly profile: StatePropertyAccessor<ConversationProfile>;
+
+  constructor(
+    private readonly services: BotServices,
+    private readonly conversationState: ConversationState,
+    private readonly userState: UserState,
+    private readonly dialog: MainDialog,
+  ) {
+    super();
+    this.dialogs = new DialogSet(conversationState.createProperty<DialogState>('DialogState')).add(dialog);
+    this.profile = conversationState.createProperty<ConversationProfile>('conversationProfile');
+
+    this.onMembersAdded(async (context, next) => {
+      const someoneElse = (context.activity.membersAdded ?? []).some((m) => m.id !== context.activity.recipient?.id);
+      if (someoneElse) {
+        const profile = await this.profile.get(context, {});
+        if (!profile.welcomed) {
+          profile.language ??= languageFromLocale(context.activity.locale);
+          await this.welcome(context, profile);
+        }
+      }
+      await next();
+    });
+
+    this.onMessage(async (context, next) => {
+      await this.answer(context);
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    context.turnState.set(CONVERSATION_STATE_KEY, this.conversationState);
+    await super.run(context);
+    await this.conversationState.saveChanges(context, false);
+    await this.userState.saveChanges(context, false);
+  }
+
+  private async answer(context: TurnContext): Promise<void> {
+    const profile = await this.profile.get(context, {});
+    const text = context.activity.text?.trim() ?? '';
+    // Mashing and "ok" say nothing about the language, so they keep the conversation's.
+    const detected = text && !isNoise(text) ? detectLanguage(text) : undefined;
+    profile.language = detected ?? profile.language ?? languageFromLocale(context.activity.locale);
+    setTurnLanguage(context, profile.language);
+
+    // Channels that send no join event still get the welcome, before the answer to the first message.
+    if (!profile.welcomed) await this.welcome(context, profile);
+
+    if (!hasReadableContent(context)) {
+      await sendText(context, this.services.knowledge, 'non_text');
+      return;
+    }
+    await this.truncateLongText(context);
+    await this.runMainDialog(context);
+  }
+
+  private async welcome(context: TurnContext, profile: ConversationProfile): Promise<void> {
+    const language = profile.language ?? languageFromLocale(context.activity.locale);
+    const { knowledge } = this.services;
+    await context.sendActivity(withTopicMenu(knowledge.text('welcome', language), knowledge, language));
+    profile.welcomed = true;
+    markWelcomed(context);
+  }
+
+  /** Keeps the classifier and the prompts to the first MAX_MESSAGE_LENGTH characters, and says so. */
+  private async truncateLongText(context: TurnContext): Promise<void> {
+    const max = this.services.config.MAX_MESSAGE_LENGTH;
+    const characters = [...(context.activity.text ?? '')];
+    if (characters.length <= max) return;
+    context.activity.text = characters.slice(0, max).join('');
+    await sendText(context, this.services.knowledge, 'message_truncated', { max });
+  }
+
+  private async runMainDialog(context: TurnContext): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.dialog.id);
+  }
+}

@@ -1,0 +1,141 @@
+// The router: reads the turn's message once and starts the topic dialog for it. Messages that fit no
+// topic get the menu (noise) or, after FALLBACK_HANDOFF_AFTER misses in a row, an agent.
+import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { ComponentDialog, type DialogContext, type DialogTurnResult, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { isNoise } from '../bot/noise';
+import type { Intent } from '../intents/intentIds';
+import { CANCEL_DIALOG, CancelDialog } from './cancelDialog';
+import { isReroute } from './cancelAndHelpDialog';
+import { CONTACT_CHANNELS_DIALOG, ContactChannelsDialog } from './contactChannelsDialog';
+import { CUSTOMER_NOTICE_DIALOG, CustomerNoticeDialog } from './customerNoticeDialog';
+import { DELETE_PROBLEM_DIALOG, DeleteProblemDialog } from './deleteProblemDialog';
+import { DELETE_PRODUCT_DIALOG, DeleteProductDialog } from './deleteProductDialog';
+import { GREETING_DIALOG, GreetingDialog } from './greetingDialog';
+import { HOURS_DIALOG, HoursDialog } from './hoursDialog';
+import { PREPARE_INFO_DIALOG, PrepareInfoDialog } from './prepareInfoDialog';
+import { sendWithMenu } from './replies';
+import { RESTORE_PRODUCT_DIALOG, RestoreProductDialog } from './restoreProductDialog';
+import type { BotServices } from './services';
+import { THANKS_DIALOG, ThanksDialog } from './thanksDialog';
+import { markMatched, wasMatched } from './turn';
+import { type Understanding, understand } from './understanding';
+import { WAIT_TIME_DIALOG, WaitTimeDialog } from './waitTimeDialog';
+
+export const MAIN_DIALOG = 'mainDialog';
+const ROUTE = `${MAIN_DIALOG}.route`;
+const UNMATCHED_IN_A_ROW = 'unmatchedInARow';
+/** Where the SDK's DialogManager and useBotState register the conversation state for dialogs. */
+export const CONVERSATION_STATE_KEY = 'ConversationState';
+
+const TOPIC_DIALOGS: Readonly<Record<Exclude<Intent, 'agent' | 'none'>, string>> = {
+  delete_product: DELETE_PRODUCT_DIALOG,
+  delete_problem: DELETE_PROBLEM_DIALOG,
+  restore_product: RESTORE_PRODUCT_DIALOG,
+  customer_notice: CUSTOMER_NOTICE_DIALOG,
+  prepare_info: PREPARE_INFO_DIALOG,
+  contact_channels: CONTACT_CHANNELS_DIALOG,
+  wait_time: WAIT_TIME_DIALOG,
+  hours: HOURS_DIALOG,
+  greeting: GREETING_DIALOG,
+  thanks: THANKS_DIALOG,
+  cancel: CANCEL_DIALOG,
+};
+
+export class MainDialog extends ComponentDialog {
+  private readonly accessors = new WeakMap<ConversationState, StatePropertyAccessor<number>>();
+
+  /**
+   * The count of misses in a row lives in conversation state: the one given here, else the one the
+   * host registered in turnState under "ConversationState" (SellerBot does, as DialogManager would).
+   */
+  constructor(
+    private readonly services: BotServices,
+    private readonly conversationState?: ConversationState,
+  ) {
+    super(MAIN_DIALOG);
+    this.addDialog(new DeleteProductDialog(services))
+      .addDialog(new DeleteProblemDialog(services))
+      .addDialog(new RestoreProductDialog(services))
+      .addDialog(new CustomerNoticeDialog(services))
+      .addDialog(new PrepareInfoDialog(services))
+      .addDialog(new ContactChannelsDialog(services))
+      .addDialog(new WaitTimeDialog(services))
+      .addDialog(new HoursDialog(services))
+      .addDialog(new GreetingDialog(services))
+      .addDialog(new ThanksDialog(services))
+      .addDialog(new CancelDialog(services))
+      .addDialog(new WaterfallDialog(ROUTE, [this.route.bind(this), this.afterTopic.bind(this)]));
+    this.initialDialogId = ROUTE;
+  }
+
+  protected override async onBeginDialog(innerDc: DialogContext, options?: object): Promise<DialogTurnResult> {
+    const result = await super.onBeginDialog(innerDc, options);
+    await this.endStreakIfMatched(innerDc.context);
+    return result;
+  }
+
+  protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
+    const result = await super.onContinueDialog(innerDc);
+    await this.endStreakIfMatched(innerDc.context);
+    return result;
+  }
+
+  private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    const { context } = step;
+    const understanding = understand(context, this.services);
+    if (understanding.intent === 'none') {
+      await this.handleUnmatched(context, understanding);
+      return step.endDialog();
+    }
+    markMatched(context);
+    if (understanding.intent === 'agent') {
+      await this.services.handoff.request(context, 'requested');
+      return step.endDialog();
+    }
+    return step.beginDialog(TOPIC_DIALOGS[understanding.intent]);
+  }
+
+  /** A topic left mid-question because the seller moved on: handle that message as if nothing was running. */
+  private async afterTopic(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (isReroute(step.result)) return step.replaceDialog(ROUTE);
+    return step.endDialog();
+  }
+
+  private async handleUnmatched(context: TurnContext, understanding: Understanding): Promise<void> {
+    const { knowledge, config, handoff } = this.services;
+    // A stale button ("예" from a finished question) or mashing is not a question the bot failed.
+    if (understanding.source !== 'classifier' || isNoise(context.activity.text ?? '')) {
+      await sendWithMenu(context, knowledge, 'noise');
+      return;
+    }
+    const unmatchedInARow = this.unmatchedInARow(context);
+    const misses = (await unmatchedInARow.get(context, 0)) + 1;
+    const handOffAfter = config.FALLBACK_HANDOFF_AFTER;
+    if (handOffAfter > 0 && misses >= handOffAfter) {
+      await unmatchedInARow.set(context, 0);
+      await handoff.request(context, 'no_match');
+      return;
+    }
+    await unmatchedInARow.set(context, misses);
+    await sendWithMenu(context, knowledge, 'not_understood');
+  }
+
+  private async endStreakIfMatched(context: TurnContext): Promise<void> {
+    if (wasMatched(context)) await this.unmatchedInARow(context).set(context, 0);
+  }
+
+  private unmatchedInARow(context: TurnContext): StatePropertyAccessor<number> {
+    const state: ConversationState | undefined = this.conversationState ?? context.turnState.get(CONVERSATION_STATE_KEY);
+    if (!state) throw new Error(`MainDialog needs a ConversationState: pass one or register it in turnState as "${CONVERSATION_STATE_KEY}"`);
+    let accessor = this.accessors.get(state);
+    if (!accessor) {
+      accessor = state.createProperty<number>(UNMATCHED_IN_A_ROW);
+      this.accessors.set(state, accessor);
+    }
+    return accessor;
+  }
+}
+
+export function createMainDialog(services: BotServices, conversationState?: ConversationState): MainDialog {
+  return new MainDialog(services, conversationState);
+}

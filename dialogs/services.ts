@@ -1,0 +1,29 @@
+// What dialogs need from the rest of the bot, passed in so tests can supply their own.
+import type { TurnContext } from 'botbuilder';
+import type { Config } from '../bot/config';
+import type { IntentClassifier } from '../intents/classifier';
+import type { Knowledge } from '../knowledge';
+
+export type HandoffReason = 'requested' | 'no_match';
+
+/** The human-handoff side as the dialogs see it (the hub in bot/handoff implements it). */
+export interface HandoffPort {
+  /** Queues the seller for an agent (or explains why not, with the alternatives) and replies. */
+  request(context: TurnContext, reason: HandoffReason): Promise<void>;
+  /** Sellers waiting now and the estimated wait for a newcomer, for the wait-time answer. */
+  snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number };
+}
+
+export type DialogConfig = Pick<
+  Config,
+  'SUPPORT_PHONE' | 'SUPPORT_EMAIL' | 'SUPPORT_INQUIRY_URL' | 'businessHours' | 'MAX_MESSAGE_LENGTH' | 'FALLBACK_HANDOFF_AFTER'
+>;
+
+export interface BotServices {
+  classifier: IntentClassifier;
+  knowledge: Knowledge;
+  config: DialogConfig;
+  handoff: HandoffPort;
+  /** Injected so hours and waits can be tested at any time of day. */
+  now: () => Date;
+}

@@ -1,0 +1,49 @@
+// Facts about the current turn that several dialogs need, kept in turnState so that each is worked
+// out once per turn (the classifier is the expensive one) and every dialog sees the same answer.
+import type { TurnContext } from 'botbuilder';
+import { languageFromLocale } from '../bot/language';
+import type { Language } from '../knowledge/schema';
+
+/** String keys because the host reads them too (the error apology's language, the turn log's intent). */
+export const TURN_LANGUAGE_KEY = 'conversationLanguage';
+export const TURN_INTENT_KEY = 'intent';
+const LANGUAGE = TURN_LANGUAGE_KEY;
+const INTERRUPTION_CHECKED = Symbol('turn.interruptionChecked');
+const MATCHED = Symbol('turn.matched');
+const WELCOMED = Symbol('turn.welcomed');
+
+/** Set by the bot from the conversation's stored language; dialogs only read it. */
+export function setTurnLanguage(context: TurnContext, language: Language): void {
+  context.turnState.set(LANGUAGE, language);
+}
+
+export function turnLanguage(context: TurnContext): Language {
+  const language: Language | undefined = context.turnState.get(LANGUAGE);
+  // Dialogs run without the bot (tests, other hosts) answer in the client's locale.
+  return language ?? languageFromLocale(context.activity.locale);
+}
+
+/** The outermost topic dialog claims the message first, so nested ones must not handle it again. */
+export function claimInterruptionCheck(context: TurnContext): boolean {
+  if (context.turnState.get(INTERRUPTION_CHECKED)) return false;
+  context.turnState.set(INTERRUPTION_CHECKED, true);
+  return true;
+}
+
+/** Something recognised the message (an intent, a button, a prompt answer): the unmatched streak ends. */
+export function markMatched(context: TurnContext): void {
+  context.turnState.set(MATCHED, true);
+}
+
+export function wasMatched(context: TurnContext): boolean {
+  return context.turnState.get(MATCHED) === true;
+}
+
+/** The welcome already greeted the seller this turn, so a plain "hello" needs no second greeting. */
+export function markWelcomed(context: TurnContext): void {
+  context.turnState.set(WELCOMED, true);
+}
+
+export function welcomedThisTurn(context: TurnContext): boolean {
+  return context.turnState.get(WELCOMED) === true;
+}
