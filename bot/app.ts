@@ -1,0 +1,118 @@
+// Wires the bot together: configuration → storage → NLU and knowledge → adapter → dialogs → HTTP.
+import { join } from 'node:path';
+import { ConversationState, type TurnContext, UserState } from 'botbuilder';
+import restify, { type Server } from 'restify';
+import { MainDialog } from '../dialogs/mainDialog';
+import type { BotServices } from '../dialogs/services';
+import { IntentClassifier } from '../intents/classifier';
+import { loadKnowledge } from '../knowledge';
+import { type BotAdapter, createAdapter } from './adapter';
+import type { Config } from './config';
+import { ConversationQueue } from './conversationQueue';
+import { ConversationReferences } from './conversationReferences';
+import { HandoffHub } from './handoff/hub';
+import { type Logger, createLogger } from './logger';
+import { registerMessagesRoute } from './messagesRoute';
+import { SellerBot } from './sellerBot';
+import { closeDatabase, openDatabase } from './storage/database';
+import { SqliteStorage } from './storage/sqliteStorage';
+import { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Injected clock for tests (business hours, handoff time-outs). */
+  now?: () => Date;
+}
+
+export interface BotApp {
+  server: Server;
+  adapter: BotAdapter;
+  hub: HandoffHub;
+  transcripts: SqliteTranscriptStore;
+  config: Config;
+  logger: Logger;
+  /** Starts listening; resolves with the port actually bound (PORT=0 picks a free one). */
+  listen(port?: number, host?: string): Promise<number>;
+  /** Stops accepting, lets running turns finish, closes long-lived connections and storage. */
+  close(): Promise<void>;
+}
+
+const LANGUAGE_KEY = 'conversationLanguage';
+
+export function createApp(config: Config, options: AppOptions = {}): BotApp {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const now = options.now ?? (() => new Date());
+  const db = openDatabase(join(config.dataDir, 'bot.sqlite'));
+  const storage = new SqliteStorage(db);
+  const transcripts = new SqliteTranscriptStore(db);
+  const references = new ConversationReferences(db);
+  const conversationState = new ConversationState(storage);
+  const userState = new UserState(storage);
+  const knowledge = loadKnowledge();
+  const classifier = IntentClassifier.fromProjectData();
+
+  const adapter = createAdapter({
+    config,
+    logger,
+    knowledge,
+    transcripts,
+    references,
+    languageOf: (context) => (context.turnState.get(LANGUAGE_KEY) === 'en' ? 'en' : 'ko'),
+  });
+  const queue = new ConversationQueue();
+  const hub = new HandoffHub({ config, logger, knowledge, db, adapter, references, transcripts, now, classifier, queue });
+  adapter.use(hub.sellerMiddleware());
+
+  const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
+  const bot = new SellerBot(services, conversationState, userState, new MainDialog(services));
+
+  const runTurn = async (context: TurnContext) => {
+    const started = performance.now();
+    await bot.run(context);
+    logger.info(
+      {
+        conversationId: context.activity.conversation?.id,
+        activityType: context.activity.type,
+        intent: context.turnState.get('intent'),
+        latencyMs: Math.round((performance.now() - started) * 10) / 10,
+      },
+      'turn',
+    );
+  };
+
+  const server = restify.createServer({ name: 'seller-support-bot', maxParamLength: 1000, handleUncaughtExceptions: false });
+  server.get('/healthz', (_req, res, next) => {
+    res.json({ status: 'ok', localMode: config.localMode });
+    next();
+  });
+  registerMessagesRoute(server, { config, logger, adapter, queue, runTurn });
+  hub.registerRoutes(server);
+  // --- end web chat ---
+
+  let closed = false;
+  return {
+    server,
+    adapter,
+    hub,
+    transcripts,
+    config,
+    logger,
+    listen: (port = config.PORT, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          hub.start();
+          resolve((server.address() as { port: number }).port);
+        });
+      }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      await hub.close();
+      await queue.drain();
+      await stopped;
+      closeDatabase(db);
+    },
+  };
+}

@@ -1,0 +1,160 @@
+// Who is an agent: `AGENT_TOKENS` ("name:token" pairs), or in local mode one generated token kept under
+// DATA_DIR. Requests carry `Authorization: Bearer <token>` or the console's session cookie (a browser
+// EventSource cannot send headers). Tokens are compared in constant time, as SHA-256 digests.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Request } from 'restify';
+import type { Config } from '../config';
+import { type Database, migrate, withBusyRetry } from '../storage/database';
+
+export const SESSION_COOKIE = 'agent_session';
+export const SESSION_HOURS = 12;
+/** File under DATA_DIR holding the local agent's "name:token" (edit the name before the colon to rename). */
+export const LOCAL_TOKEN_FILE = 'agent-token';
+export const LOCAL_AGENT_NAME = 'local';
+
+interface AgentCredential {
+  name: string;
+  digest: Buffer;
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/** Reads the local agent token, creating it (random, 0600) at first start. */
+export function localAgentToken(dataDir: string): { name: string; token: string; created: boolean } {
+  const file = join(dataDir, LOCAL_TOKEN_FILE);
+  if (existsSync(file)) {
+    const line = readFileSync(file, 'utf8').trim();
+    const at = line.indexOf(':');
+    const name = line.slice(0, at).trim();
+    const token = line.slice(at + 1).trim();
+    if (at > 0 && name && token.length >= 12) return { name, token, created: false };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${LOCAL_AGENT_NAME}:${token}\n`, { mode: 0o600 });
+  try {
+    chmodSync(file, 0o600);
+  } catch {
+    // not every file system keeps modes; the token is still only readable where DATA_DIR is
+  }
+  return { name: LOCAL_AGENT_NAME, token, created: true };
+}
+
+function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at <= 0) continue;
+    const name = part.slice(0, at).trim();
+    const value = part.slice(at + 1).trim();
+    try {
+      cookies.set(name, decodeURIComponent(value));
+    } catch {
+      cookies.set(name, value);
+    }
+  }
+  return cookies;
+}
+
+export class AgentAuth {
+  private readonly agents: AgentCredential[];
+  /** Set in local mode without AGENT_TOKENS: shown at start-up. */
+  readonly local?: { name: string; token: string; created: boolean };
+
+  constructor(
+    config: Pick<Config, 'AGENT_TOKENS' | 'localMode' | 'dataDir'>,
+    private readonly db: Database,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    const pairs = [...config.AGENT_TOKENS];
+    if (pairs.length === 0 && config.localMode) {
+      this.local = localAgentToken(config.dataDir);
+      pairs.push({ name: this.local.name, token: this.local.token });
+    }
+    this.agents = pairs.map((p) => ({ name: p.name, digest: sha256(p.token) }));
+    migrate(
+      db,
+      'handoff/002-agent-sessions',
+      `CREATE TABLE handoff_agent_sessions (
+         id_digest TEXT PRIMARY KEY,
+         agent TEXT NOT NULL,
+         token_digest TEXT NOT NULL,
+         created_at TEXT NOT NULL,
+         expires_at TEXT NOT NULL
+       )`,
+    );
+  }
+
+  get agentNames(): string[] {
+    return [...new Set(this.agents.map((a) => a.name))];
+  }
+
+  /** The agent a token belongs to. Every credential is compared, so timing says nothing about which matched. */
+  agentForToken(token: string): AgentCredential | undefined {
+    const digest = sha256(token);
+    let found: AgentCredential | undefined;
+    for (const agent of this.agents) {
+      if (timingSafeEqual(digest, agent.digest) && !found) found = agent;
+    }
+    return found;
+  }
+
+  /** Bearer token first, then the session cookie. */
+  authenticate(req: Request): string | undefined {
+    const header = req.header('authorization') ?? '';
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (bearer) return this.agentForToken(bearer[1])?.name;
+    const sessionId = parseCookies(req.header('cookie')).get(SESSION_COOKIE);
+    return sessionId ? this.agentForSession(sessionId) : undefined;
+  }
+
+  private agentForSession(sessionId: string): string | undefined {
+    const row = this.db
+      .prepare<[string], { agent: string; token_digest: string; expires_at: string }>(
+        'SELECT agent, token_digest, expires_at FROM handoff_agent_sessions WHERE id_digest = ?',
+      )
+      .get(sha256(sessionId).toString('hex'));
+    if (!row || row.expires_at <= this.now().toISOString()) return undefined;
+    // A token removed from AGENT_TOKENS ends the sessions signed in with it.
+    const digest = Buffer.from(row.token_digest, 'hex');
+    let valid = false;
+    for (const agent of this.agents) {
+      if (digest.length === agent.digest.length && timingSafeEqual(digest, agent.digest) && agent.name === row.agent) valid = true;
+    }
+    return valid ? row.agent : undefined;
+  }
+
+  /** Exchanges a token for a console session; returns the cookie value. */
+  signIn(token: string): { agent: string; sessionId: string; maxAgeSeconds: number } | undefined {
+    const agent = this.agentForToken(token);
+    if (!agent) return undefined;
+    const sessionId = randomBytes(32).toString('base64url');
+    const now = this.now();
+    const maxAgeSeconds = SESSION_HOURS * 3600;
+    withBusyRetry(() => {
+      this.db.prepare('DELETE FROM handoff_agent_sessions WHERE expires_at <= ?').run(now.toISOString());
+      this.db
+        .prepare('INSERT INTO handoff_agent_sessions (id_digest, agent, token_digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .run(
+          sha256(sessionId).toString('hex'),
+          agent.name,
+          agent.digest.toString('hex'),
+          now.toISOString(),
+          new Date(now.getTime() + maxAgeSeconds * 1000).toISOString(),
+        );
+    });
+    return { agent: agent.name, sessionId, maxAgeSeconds };
+  }
+
+  signOut(req: Request): void {
+    const sessionId = parseCookies(req.header('cookie')).get(SESSION_COOKIE);
+    if (!sessionId) return;
+    withBusyRetry(() => this.db.prepare('DELETE FROM handoff_agent_sessions WHERE id_digest = ?').run(sha256(sessionId).toString('hex')));
+  }
+
+  static cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
+    return `${SESSION_COOKIE}=${value}; Path=/api/agent; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  }
+}

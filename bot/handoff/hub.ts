@@ -1,0 +1,834 @@
+// The human handoff: the queue of sellers waiting for an agent, the relay between them, business hours,
+// offline tickets, time-outs, and the Bot Framework handoff protocol. State lives in SQLite (store.ts),
+// so a crash loses nothing; agents reach sellers later with proactive messages on the stored reference.
+import type { ServerResponse } from 'node:http';
+import {
+  type Activity,
+  type ConversationReference,
+  EventFactory,
+  type MiddlewareHandler,
+  type ResourceResponse,
+  type TurnContext,
+} from 'botbuilder';
+import type { Server } from 'restify';
+import type { IntentClassifier } from '../../intents/classifier';
+import { utteranceKey } from '../../intents/trainingData';
+import { type Knowledge, type Language, type ResponseKey, type TemplateValues, render } from '../../knowledge';
+import type { HandoffPort, HandoffReason } from '../../dialogs/services';
+import { turnLanguage } from '../../dialogs/turn';
+import type { BotAdapter } from '../adapter';
+import type { Config } from '../config';
+import type { ConversationQueue } from '../conversationQueue';
+import type { ConversationReferences } from '../conversationReferences';
+import type { Logger } from '../logger';
+import type { Database } from '../storage/database';
+import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
+import { AgentAuth } from './auth';
+import { estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from './estimate';
+import { AgentEvents } from './events';
+import { registerAgentRoutes } from './routes';
+import { type AgentMessage, type AttachmentInfo, HandoffStore, type Session, type Ticket } from './store';
+import { attachmentsOf, buildSummary, describeSummary, withSellerMessage } from './summary';
+
+export interface HandoffHubDeps {
+  config: Config;
+  logger: Logger;
+  knowledge: Knowledge;
+  db: Database;
+  adapter: BotAdapter;
+  references: ConversationReferences;
+  transcripts: SqliteTranscriptStore;
+  now: () => Date;
+  /** Recognises "cancel" / "agent" while a seller waits, and the topics for the agent's summary. */
+  classifier?: IntentClassifier;
+  /** Serialises the hub's proactive messages with the seller's own turns. */
+  queue?: ConversationQueue;
+  /** How often the queue is checked for updates and time-outs (default 5 s, shorter for short time-outs). */
+  tickMs?: number;
+}
+
+/** One message of the conversation as the agent reads it in the transcript. */
+export interface TranscriptMessage {
+  role: 'seller' | 'bot' | 'agent';
+  text: string;
+  timestamp: string;
+  agent?: string;
+  delivered?: boolean;
+  attachments?: AttachmentInfo[];
+}
+
+export type AcceptResult =
+  | { status: 'ok'; session: Session; notified: boolean; already: boolean }
+  | { status: 'conflict'; agent: string }
+  | { status: 'not_found' };
+
+export type MessageResult =
+  | { status: 'ok'; message: AgentMessage }
+  | { status: 'undelivered'; message: AgentMessage }
+  | { status: 'forbidden' | 'not_found' | 'not_active' };
+
+export type CloseResult =
+  | { status: 'ok'; caseNumber: string; notified: boolean; dismissed: boolean }
+  | { status: 'forbidden' | 'not_found' | 'not_accepted' };
+
+/** Marks agent messages in the transcript store; their text and delivery status come from the hub's own table. */
+export const AGENT_CHANNEL_DATA_KEY = 'handoff';
+/** The bot's language for the turn as app.ts reads it (kept in step with dialogs/turn). */
+const LANGUAGE_TURN_KEY = 'conversationLanguage';
+const DRAFT_TICKET_MINUTES = 30;
+const MISSED_VISIBLE_DAYS = 7;
+/** Longest command ("대기 취소할게요") worth checking against the classifier while a seller waits. */
+const COMMAND_MAX_LENGTH = 24;
+/** Position updates at most this often (reaching the front is always told). */
+const POSITION_UPDATE_MIN_MS = 60_000;
+const PURGE_EVERY_MS = 3_600_000;
+
+/** Ends a live chat from the seller's side; nothing else does (a seller may write "취소" about an order). */
+const END_PHRASES = new Set(
+  ['상담 종료', '상담 종료할게요', '상담 종료해 주세요', '상담 끝', '상담 끝낼게요', '채팅 종료', '대화 종료', '종료', 'end chat', 'end the chat', 'end'].map(
+    utteranceKey,
+  ),
+);
+/** Used when no classifier is given (unit tests, other hosts). */
+const CANCEL_PHRASES = new Set(['취소', '대기 취소', '대기 취소할게요', '연결 취소', '상담 취소', '그만', 'cancel', 'stop', 'quit', 'never mind'].map(utteranceKey));
+const AGENT_PHRASES = new Set(['상담사', '상담원', '상담사 연결', '사람', 'agent', 'human', 'talk to an agent'].map(utteranceKey));
+
+type Command = 'cancel' | 'agent' | 'end' | undefined;
+
+class SellerUnreachable extends Error {}
+
+function iso(date: Date): string {
+  return date.toISOString();
+}
+
+export class HandoffHub implements HandoffPort {
+  readonly store: HandoffStore;
+  readonly auth: AgentAuth;
+  readonly events = new AgentEvents();
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private lastPurge = 0;
+  private server?: Server;
+  private readonly dateFormat: Intl.DateTimeFormat;
+
+  constructor(private readonly deps: HandoffHubDeps) {
+    this.store = new HandoffStore(deps.db);
+    this.auth = new AgentAuth(deps.config, deps.db, deps.now);
+    this.dateFormat = new Intl.DateTimeFormat('en-CA', {
+      timeZone: deps.config.SUPPORT_TIMEZONE,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  }
+
+  // ---- texts -------------------------------------------------------------------------------------
+
+  private text(key: ResponseKey, language: Language, values?: TemplateValues): string {
+    return this.deps.knowledge.text(key, language, values);
+  }
+
+  private message(key: ResponseKey, language: Language, values?: TemplateValues): Partial<Activity> {
+    return { type: 'message', text: this.text(key, language, values) };
+  }
+
+  private waitText(minutes: number, language: Language): string {
+    return this.text('handoff.wait_minutes', language, { minutes: Math.max(1, Math.round(minutes)) });
+  }
+
+  /** The other ways to reach the customer center: configured values first, else where to find them. */
+  alternatives(language: Language): Partial<Activity> {
+    const { SUPPORT_PHONE, SUPPORT_EMAIL, SUPPORT_INQUIRY_URL } = this.deps.config;
+    const values: Record<string, string | undefined> = { phone: SUPPORT_PHONE, email: SUPPORT_EMAIL, inquiry: SUPPORT_INQUIRY_URL };
+    const lines = this.deps.knowledge.channels
+      .filter((c) => c.id !== 'chat')
+      .map((c) => {
+        const value = values[c.id];
+        const main = value ? render(c.withValue[language], { value }) : `${c.name[language]}: ${c.whereToFind[language]}`;
+        return `• ${main} (${c.typicalResponse[language]})`;
+      });
+    return { type: 'message', text: lines.join('\n') };
+  }
+
+  /** "2026-05-01 14:32 (Asia/Seoul)" */
+  formatDate(date: Date): string {
+    const p = Object.fromEntries(this.dateFormat.formatToParts(date).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} (${this.deps.config.SUPPORT_TIMEZONE})`;
+  }
+
+  private caseDate(date: Date): string {
+    const p = Object.fromEntries(this.dateFormat.formatToParts(date).map((x) => [x.type, x.value]));
+    return `${p.year.slice(2)}${p.month}${p.day}`;
+  }
+
+  /** The language the conversation layer settled on for this turn (SellerBot sets it before the dialogs run). */
+  private languageOf(context: TurnContext): Language {
+    const decided: unknown = context.turnState.get(LANGUAGE_TURN_KEY);
+    if (decided === 'ko' || decided === 'en') return decided;
+    return turnLanguage(context);
+  }
+
+  // ---- estimates ---------------------------------------------------------------------------------
+
+  get agentsOnline(): number {
+    return this.events.agentsOnline.length;
+  }
+
+  private estimate(position: number): number {
+    return estimateWaitMinutes({
+      position,
+      agentsOnline: this.agentsOnline,
+      activeChats: this.store.active().length,
+      handlingMinutes: typicalHandlingMinutes(this.store.recentHandlingMinutes()),
+    });
+  }
+
+  snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number } {
+    const waiting = this.store.waiting().length;
+    return { waiting, estimatedWaitMinutes: this.estimate(waiting + 1), agentsOnline: this.agentsOnline };
+  }
+
+  // ---- seller side -------------------------------------------------------------------------------
+
+  async request(context: TurnContext, reason: HandoffReason): Promise<void> {
+    const { config } = this.deps;
+    const activity = context.activity;
+    const conversationId = activity.conversation.id;
+    const now = this.deps.now();
+    const open = this.store.openSession(conversationId);
+    const language = this.languageOf(context);
+    if (open) {
+      if (open.status === 'waiting') {
+        await context.sendActivity(this.text('handoff.already_waiting', language, { position: this.store.position(open) }));
+      }
+      return;
+    }
+
+    const replies: Partial<Activity>[] = [];
+    if (reason === 'no_match') replies.push(this.message('handoff.no_match', language));
+
+    if (!activity.serviceUrl) {
+      // Only expectReplies: nobody could write to this seller once the turn is over.
+      replies.push(this.message('handoff.channel_unsupported', language), this.alternatives(language));
+      await context.sendActivities(replies);
+      return;
+    }
+
+    if (!config.businessHours.isOpen(now)) {
+      this.store.createDraftTicket(conversationId, activity.channelId, language, iso(now), this.caseDate(now));
+      replies.push(
+        this.message('handoff.out_of_hours', language, { schedule: config.businessHours.describe(language) }),
+        this.alternatives(language),
+        this.message('handoff.ticket_prompt', language),
+      );
+      await context.sendActivities(replies);
+      return;
+    }
+
+    this.store.deleteDraftTickets(conversationId);
+    const summary = this.summaryFor(context);
+    const position = this.store.waiting().length + 1;
+    const estimateMinutes = this.estimate(position);
+    const session = this.store.createSession(
+      { conversationId, channelId: activity.channelId, reason, language, queuedAt: iso(now), summary, estimateMinutes, position },
+      this.caseDate(now),
+    );
+    if (!session) {
+      // Queued by a concurrent turn a moment ago.
+      const current = this.store.openSession(conversationId);
+      if (current?.status === 'waiting') replies.push(this.message('handoff.already_waiting', language, { position: this.store.position(current) }));
+      if (replies.length) await context.sendActivities(replies);
+      return;
+    }
+    const actualPosition = this.store.position(session);
+    replies.push(
+      this.message('handoff.queued', language, { position: actualPosition, wait: this.waitText(estimateMinutes, language) }),
+      this.message('handoff.invite_details', language),
+    );
+    if (this.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol') {
+      replies.push(this.message('handoff.no_agents_online', language), this.alternatives(language));
+    }
+    this.deps.logger.info({ conversationId, reason, position: actualPosition, caseNumber: session.caseNumber }, 'handoff queued');
+    await context.sendActivities(replies);
+
+    if (config.HANDOFF_MODE !== 'hub') await this.initiateProtocolHandoff(context, session);
+    this.events.broadcast('waiting', this.waitingEntry(session, actualPosition));
+    this.broadcastQueue();
+  }
+
+  /** Emits botbuilder's `handoff.initiate` with the transcript, for a channel that has its own agent hub. */
+  private async initiateProtocolHandoff(context: TurnContext, session: Session): Promise<void> {
+    const activity = context.activity;
+    const recent = this.deps.transcripts.getRecentActivities(activity.channelId, activity.conversation.id, 100);
+    const transcript = { activities: [...recent, activity as Activity] };
+    const handoffContext = {
+      reason: session.reason,
+      language: session.language,
+      caseNumber: session.caseNumber,
+      summary: describeSummary(session.summary),
+      productNumber: session.summary.productNumber,
+    };
+    const event = EventFactory.createHandoffInitiation(context, handoffContext, transcript);
+    try {
+      await context.sendActivity(event);
+      this.store.update(session.id, { protocol: true });
+    } catch (error) {
+      this.deps.logger.warn({ conversationId: activity.conversation.id, err: (error as Error).message }, 'handoff.initiate not delivered');
+    }
+  }
+
+  private summaryFor(context: TurnContext) {
+    const activity = context.activity;
+    const recent = this.deps.transcripts.getRecentActivities(activity.channelId, activity.conversation.id, 60);
+    // The current message is logged at the end of the turn, so it is not in the store yet.
+    const incoming = [...recent, activity as Activity].filter((a) => a.type === 'message' && a.from?.role !== 'bot' && this.isFromSeller(a));
+    const sellerTexts = incoming.map((a) => a.text ?? '').filter((t) => t.trim() !== '');
+    const attachments = incoming.reduce((n, a) => n + (a.attachments?.length ?? 0), 0);
+    const classifier = this.deps.classifier;
+    return buildSummary({
+      sellerTexts,
+      attachments,
+      classify: classifier ? (text) => classifier.classify(text).intent : undefined,
+      menu: this.deps.knowledge.menu,
+    });
+  }
+
+  private isFromSeller(activity: Partial<Activity>): boolean {
+    return activity.from?.role === 'user' || (activity.from?.role === undefined && activity.recipient?.role === 'bot');
+  }
+
+  private command(text: string, live: boolean): Command {
+    const key = utteranceKey(text);
+    if (!key) return undefined;
+    if (END_PHRASES.has(key)) return 'end';
+    if (live || text.length > COMMAND_MAX_LENGTH) return undefined;
+    const classifier = this.deps.classifier;
+    if (classifier) {
+      const { intent, score } = classifier.classify(text);
+      if (intent === 'cancel' && score >= 0.6) return 'cancel';
+      if (intent === 'agent' && score >= 0.9) return 'agent';
+      return undefined;
+    }
+    if (CANCEL_PHRASES.has(key)) return 'cancel';
+    if (AGENT_PHRASES.has(key)) return 'agent';
+    return undefined;
+  }
+
+  /** Runs before the dialogs: messages of sellers who wait, chat with an agent or leave a ticket go to the hub. */
+  sellerMiddleware(): MiddlewareHandler {
+    return async (context, next) => {
+      const activity = context.activity;
+      if (activity.type === 'event' && activity.name === 'handoff.status') return this.onHandoffStatus(context);
+      if (activity.type !== 'message' || !activity.conversation?.id) return next();
+      const session = this.store.openSession(activity.conversation.id);
+      if (session?.status === 'waiting') return this.whileWaiting(context, session);
+      if (session?.status === 'active') return this.whileActive(context, session);
+      const draft = this.store.draftTicket(activity.conversation.id);
+      if (draft && (await this.fillTicket(context, draft))) return;
+      return next();
+    };
+  }
+
+
+  private relayToAgents(context: TurnContext, session: Session): void {
+    const activity = context.activity;
+    const timestamp = activity.timestamp ? new Date(activity.timestamp) : new Date();
+    this.events.broadcast('message', {
+      conversationId: session.conversationId,
+      role: 'seller',
+      text: activity.text ?? '',
+      timestamp: iso(Number.isNaN(timestamp.getTime()) ? new Date() : timestamp),
+      attachments: attachmentsOf(activity),
+      status: session.status,
+      agent: session.agent,
+    });
+  }
+
+  // The seller is answered in the language of the conversation when they were queued: what they write
+  // for the agent (an error code, "<script>", a product name) says little about the language they read.
+  private async whileWaiting(context: TurnContext, session: Session): Promise<void> {
+    const text = context.activity.text ?? '';
+    const language = session.language;
+    const command = this.command(text, false);
+    if (command === 'cancel' || command === 'end') {
+      if (this.store.close(session.id, 'cancelled', iso(this.deps.now()), ['waiting'])) {
+        this.deps.logger.info({ conversationId: session.conversationId }, 'seller left the queue');
+        await context.sendActivity(this.text('handoff.left_queue', language));
+        this.events.broadcast('cancelled', { conversationId: session.conversationId, caseNumber: session.caseNumber });
+        this.broadcastQueue();
+      }
+      return;
+    }
+    if (command === 'agent') {
+      await context.sendActivity(this.text('handoff.already_waiting', language, { position: this.store.position(session) }));
+      return;
+    }
+    // Details for the agent (the transcript keeps them); the bot stays quiet but for a first short ack.
+    const summary = withSellerMessage(session.summary, text, context.activity.attachments?.length ?? 0);
+    this.store.update(session.id, { summary, sellerAcked: true });
+    this.relayToAgents(context, session);
+    this.broadcastQueue();
+    if (!session.sellerAcked) await context.sendActivity(this.text('handoff.message_received', language));
+  }
+
+  private async whileActive(context: TurnContext, session: Session): Promise<void> {
+    const language = session.language;
+    if (this.command(context.activity.text ?? '', true) === 'end') {
+      const now = this.deps.now();
+      if (!this.store.close(session.id, 'seller', iso(now), ['active'])) return;
+      this.deps.logger.info({ conversationId: session.conversationId, agent: session.agent }, 'seller ended the chat');
+      await context.sendActivities([
+        this.message('handoff.ended_by_seller', language),
+        this.message('handoff.closed_summary', language, { agent: session.agent ?? '', date: this.formatDate(now), caseNumber: session.caseNumber }),
+      ]);
+      this.events.broadcast('closed', { conversationId: session.conversationId, agent: session.agent, caseNumber: session.caseNumber, by: 'seller' });
+      this.broadcastQueue();
+      return;
+    }
+    this.relayToAgents(context, session);
+  }
+
+  /** Outside hours the seller's next message becomes a ticket. Returns false to let the bot answer instead. */
+  private async fillTicket(context: TurnContext, draft: Ticket): Promise<boolean> {
+    const now = this.deps.now();
+    if (Date.parse(draft.createdAt) < now.getTime() - DRAFT_TICKET_MINUTES * 60_000) {
+      this.store.deleteDraftTickets(draft.conversationId);
+      return false;
+    }
+    const text = context.activity.text ?? '';
+    const attachments = attachmentsOf(context.activity);
+    const language = draft.language;
+    const command = this.command(text, false);
+    if (command === 'agent') {
+      // Asking again: the dialogs call request(), which explains the hours once more.
+      this.store.deleteDraftTickets(draft.conversationId);
+      return false;
+    }
+    if (command === 'cancel' || command === 'end') {
+      this.store.deleteDraftTickets(draft.conversationId);
+      await context.sendActivity(this.text('handoff.ticket_cancelled', language));
+      return true;
+    }
+    if (!text.trim() && attachments.length === 0) return false;
+    const ticket = this.store.saveTicket(draft.id, text, attachments, iso(now));
+    if (!ticket) return false;
+    this.deps.logger.info({ conversationId: ticket.conversationId, caseNumber: ticket.caseNumber }, 'offline ticket saved');
+    await context.sendActivity(this.text('handoff.ticket_saved', language, { caseNumber: ticket.caseNumber }));
+    this.events.broadcast('ticket', this.ticketEntry(ticket));
+    this.broadcastQueue();
+    return true;
+  }
+
+  /** Whether the turn's activity came through Bot Framework authentication (never the local, open path). */
+  private isAuthenticatedChannel(context: TurnContext): boolean {
+    if (this.deps.config.localMode) return false;
+    const identity = context.turnState.get(context.adapter.BotIdentityKey) as { isAuthenticated?: boolean; authenticationType?: unknown } | undefined;
+    return Boolean(identity?.isAuthenticated) && identity?.authenticationType !== 'anonymous';
+  }
+
+  private async onHandoffStatus(context: TurnContext): Promise<void> {
+    const { config, logger } = this.deps;
+    const conversationId = context.activity.conversation?.id;
+    const value = (context.activity.value ?? {}) as { state?: unknown; message?: unknown; agentName?: unknown };
+    if (config.HANDOFF_MODE === 'hub' || !this.isAuthenticatedChannel(context)) {
+      logger.warn({ conversationId, state: value.state }, 'handoff.status ignored (hub mode or unauthenticated channel)');
+      return;
+    }
+    const session = conversationId ? this.store.openSession(conversationId) : undefined;
+    if (!session) return;
+    const now = iso(this.deps.now());
+    logger.info({ conversationId, state: value.state }, 'handoff.status');
+    if (value.state === 'accepted' && session.status === 'waiting') {
+      const agent = typeof value.agentName === 'string' && value.agentName ? value.agentName.slice(0, 64) : 'external';
+      if (this.store.accept(session.id, agent, now)) this.events.broadcast('accepted', { conversationId, agent, external: true });
+    } else if (value.state === 'completed') {
+      if (this.store.close(session.id, 'protocol', now, ['waiting', 'active'])) {
+        this.events.broadcast('closed', { conversationId, agent: session.agent, caseNumber: session.caseNumber, by: 'protocol' });
+      }
+    } else if (value.state === 'failed' && config.HANDOFF_MODE === 'protocol' && session.status === 'waiting') {
+      // Nobody else can take it: tell the seller as for a time-out; agents still see it as missed.
+      if (this.store.markMissed(session.id, now)) {
+        await context.sendActivities([this.message('handoff.timeout', session.language), this.alternatives(session.language)]);
+        this.events.broadcast('missed', { conversationId, caseNumber: session.caseNumber });
+      }
+    } else {
+      return;
+    }
+    this.broadcastQueue();
+  }
+
+  // ---- proactive messages ------------------------------------------------------------------------
+
+  /** Sends to a seller outside their turn. Throws SellerUnreachable when the channel does not take it. */
+  private async deliver(conversationId: string, activities: Partial<Activity>[], agent?: string): Promise<void> {
+    const reference = this.deps.references.get(conversationId);
+    if (!reference?.serviceUrl) throw new SellerUnreachable('no conversation reference with a serviceUrl');
+    const send = async () => {
+      let failure: unknown;
+      let responses: ResourceResponse[] = [];
+      await this.deps.adapter.continueConversationAsync(this.deps.config.MicrosoftAppId, reference as ConversationReference, async (context) => {
+        if (agent) {
+          // Channels that show `from.name` (Web Chat) show the agent's name; the transcript marks the message as the agent's.
+          context.onSendActivities(async (_ctx, outgoing, next) => {
+            for (const a of outgoing) a.from = { ...a.from, id: a.from?.id ?? '', name: agent };
+            return next();
+          });
+        }
+        try {
+          responses = await context.sendActivities(activities);
+        } catch (error) {
+          failure = error;
+        }
+      });
+      if (failure) throw new SellerUnreachable((failure as Error).message ?? String(failure));
+      // The adapter answers a channel time-out with no responses rather than an error.
+      if (responses.length < activities.length) throw new SellerUnreachable('the channel did not answer in time');
+    };
+    await (this.deps.queue ? this.deps.queue.run(conversationId, send) : send());
+  }
+
+  /** Like deliver, but logs instead of throwing; returns whether the seller got it. */
+  private async notify(conversationId: string, activities: Partial<Activity>[], what: string): Promise<boolean> {
+    try {
+      await this.deliver(conversationId, activities);
+      return true;
+    } catch (error) {
+      this.deps.logger.warn({ conversationId, err: (error as Error).message }, `${what} not delivered`);
+      return false;
+    }
+  }
+
+  // ---- agent side --------------------------------------------------------------------------------
+
+  private waitingEntry(session: Session, position: number) {
+    const waitingSeconds = Math.max(0, Math.round((this.deps.now().getTime() - Date.parse(session.queuedAt)) / 1000));
+    return {
+      conversationId: session.conversationId,
+      position,
+      waitingSince: session.queuedAt,
+      waitingSeconds,
+      reason: session.reason,
+      language: session.language,
+      summary: describeSummary(session.summary),
+      topics: session.summary.topics,
+      productNumber: session.summary.productNumber,
+      lastMessage: session.summary.lastMessage,
+      caseNumber: session.caseNumber,
+      channelId: session.channelId,
+    };
+  }
+
+  private ticketEntry(ticket: Ticket) {
+    return {
+      caseNumber: ticket.caseNumber,
+      conversationId: ticket.conversationId,
+      createdAt: ticket.savedAt ?? ticket.createdAt,
+      language: ticket.language,
+      text: ticket.text ?? '',
+      attachments: ticket.attachments,
+      channelId: ticket.channelId,
+    };
+  }
+
+  queueView() {
+    const now = this.deps.now();
+    const since = iso(new Date(now.getTime() - MISSED_VISIBLE_DAYS * 86_400_000));
+    return {
+      waiting: this.store.waiting().map((s, i) => this.waitingEntry(s, i + 1)),
+      active: this.store.active().map((s) => ({
+        conversationId: s.conversationId,
+        agent: s.agent ?? '',
+        acceptedAt: s.acceptedAt,
+        waitingSince: s.queuedAt,
+        reason: s.reason,
+        language: s.language,
+        summary: describeSummary(s.summary),
+        caseNumber: s.caseNumber,
+        channelId: s.channelId,
+      })),
+      missed: this.store.missed(since).map((s) => ({
+        conversationId: s.conversationId,
+        waitingSince: s.queuedAt,
+        missedAt: s.closedAt,
+        reason: s.reason,
+        language: s.language,
+        summary: describeSummary(s.summary),
+        caseNumber: s.caseNumber,
+        channelId: s.channelId,
+      })),
+      tickets: this.store.openTickets().map((t) => this.ticketEntry(t)),
+    };
+  }
+
+  private broadcastQueue(): void {
+    if (this.events.connections > 0) this.events.broadcast('queue', this.queueView());
+  }
+
+  /** Opens an agent's event stream (the agent counts as online while it is open). */
+  openEvents(agent: string, res: ServerResponse): void {
+    const client = this.events.open(agent, res, () => {
+      this.events.broadcast('agents', { online: this.events.agentsOnline.length, agents: this.events.agentsOnline });
+    });
+    this.events.send(client, 'hello', { agent, agentsOnline: this.events.agentsOnline.length, agents: this.events.agentsOnline });
+    this.events.send(client, 'queue', this.queueView());
+  }
+
+  async accept(conversationId: string, agent: string): Promise<AcceptResult> {
+    const now = this.deps.now();
+    const open = this.store.openSession(conversationId);
+    if (open?.status === 'active') {
+      return open.agent === agent ? { status: 'ok', session: open, notified: true, already: true } : { status: 'conflict', agent: open.agent ?? '' };
+    }
+    let session: Session | undefined;
+    const candidate = open ?? this.store.latestSession(conversationId);
+    if (candidate && (candidate.status === 'waiting' || candidate.status === 'missed')) {
+      if (!this.store.accept(candidate.id, agent, iso(now))) {
+        const current = this.store.openSession(conversationId);
+        if (current?.status === 'active' && current.agent !== agent) return { status: 'conflict', agent: current.agent ?? '' };
+        return { status: 'not_found' };
+      }
+      session = this.store.session(candidate.id)!;
+    } else {
+      // An offline ticket: the agent answers it in a live chat.
+      const ticket = this.store.openTicketsOf(conversationId)[0];
+      if (!ticket) return { status: 'not_found' };
+      session = this.store.createSession(
+        {
+          conversationId,
+          channelId: ticket.channelId,
+          reason: 'ticket',
+          language: ticket.language,
+          queuedAt: iso(now),
+          summary: buildSummary({ sellerTexts: ticket.text ? [ticket.text] : [], attachments: ticket.attachments.length, menu: this.deps.knowledge.menu }),
+          estimateMinutes: 0,
+          position: 0,
+          status: 'active',
+          agent,
+        },
+        this.caseDate(now),
+      );
+      if (!session) {
+        const current = this.store.openSession(conversationId);
+        return current?.status === 'active' && current.agent !== agent ? { status: 'conflict', agent: current.agent ?? '' } : { status: 'not_found' };
+      }
+      for (const t of this.store.openTicketsOf(conversationId)) this.store.setTicketStatus(t.id, 'answered');
+    }
+    this.deps.logger.info({ conversationId, agent, caseNumber: session.caseNumber }, 'agent accepted');
+    this.events.broadcast('accepted', { conversationId, agent, caseNumber: session.caseNumber });
+    this.broadcastQueue();
+    const notified = await this.notify(conversationId, [this.message('handoff.agent_joined', session.language, { agent })], 'agent_joined');
+    return { status: 'ok', session, notified, already: false };
+  }
+
+  async sendAgentMessage(conversationId: string, agent: string, text: string): Promise<MessageResult> {
+    const session = this.store.openSession(conversationId) ?? this.store.latestSession(conversationId);
+    if (!session) return { status: this.store.knows(conversationId) ? 'forbidden' : 'not_found' };
+    if (session.status !== 'active') return { status: session.status === 'closed' ? 'not_active' : 'forbidden' };
+    if (session.agent !== agent) return { status: 'forbidden' };
+    const stored = this.store.addAgentMessage(conversationId, session.id, agent, text, iso(new Date()));
+    const prefix = this.text('handoff.agent_prefix', session.language, { agent });
+    const activity: Partial<Activity> = {
+      type: 'message',
+      text: `${prefix} ${text}`,
+      channelData: { [AGENT_CHANNEL_DATA_KEY]: { role: 'agent', agent, messageId: stored.id } },
+    };
+    let delivered = true;
+    try {
+      await this.deliver(conversationId, [activity], agent);
+      this.store.markDelivered(stored.id);
+    } catch (error) {
+      delivered = false;
+      this.deps.logger.warn({ conversationId, agent, err: (error as Error).message }, 'agent message not delivered');
+    }
+    const message = { ...stored, delivered };
+    this.events.broadcast('message', {
+      conversationId,
+      role: 'agent',
+      agent,
+      text,
+      timestamp: stored.createdAt,
+      delivered,
+      messageId: stored.id,
+    });
+    return { status: delivered ? 'ok' : 'undelivered', message };
+  }
+
+  async closeByAgent(conversationId: string, agent: string): Promise<CloseResult> {
+    const now = this.deps.now();
+    const session = this.store.openSession(conversationId) ?? this.store.latestSession(conversationId);
+    if (session?.status === 'active') {
+      if (session.agent !== agent) return { status: 'forbidden' };
+      if (!this.store.close(session.id, 'agent', iso(now), ['active'])) return { status: 'not_found' };
+      this.deps.logger.info({ conversationId, agent, caseNumber: session.caseNumber }, 'agent closed the chat');
+      this.events.broadcast('closed', { conversationId, agent, caseNumber: session.caseNumber, by: 'agent' });
+      this.broadcastQueue();
+      const notified = await this.notify(
+        conversationId,
+        [this.message('handoff.closed_summary', session.language, { agent, date: this.formatDate(now), caseNumber: session.caseNumber })],
+        'closed_summary',
+      );
+      return { status: 'ok', caseNumber: session.caseNumber, notified, dismissed: false };
+    }
+    if (session?.status === 'waiting') return { status: 'not_accepted' };
+    if (session?.status === 'missed' && this.store.close(session.id, 'dismissed', iso(now), ['missed'])) {
+      this.broadcastQueue();
+      return { status: 'ok', caseNumber: session.caseNumber, notified: false, dismissed: true };
+    }
+    const tickets = this.store.openTicketsOf(conversationId);
+    if (tickets.length) {
+      for (const t of tickets) this.store.setTicketStatus(t.id, 'dismissed');
+      this.broadcastQueue();
+      return { status: 'ok', caseNumber: tickets[0].caseNumber, notified: false, dismissed: true };
+    }
+    return { status: 'not_found' };
+  }
+
+  /** The whole conversation as the agent reads it; undefined for a conversation the hub never saw. */
+  transcript(conversationId: string): { messages: TranscriptMessage[]; session: ReturnType<HandoffHub['sessionInfo']> } | undefined {
+    if (!this.store.knows(conversationId)) return undefined;
+    const session = this.store.latestSession(conversationId);
+    const channelId = session?.channelId ?? this.store.openTicketsOf(conversationId)[0]?.channelId;
+    const agentMessages = new Map(this.store.agentMessages(conversationId).map((m) => [m.id, m]));
+    const toEntry = (m: AgentMessage): TranscriptMessage => ({ role: 'agent', text: m.text, timestamp: m.createdAt, agent: m.agent, delivered: m.delivered });
+    // Log order is the truthful order (a channel's clock may differ from ours), so the transcript store's
+    // order is kept; agent messages take the place of their logged activity.
+    const messages: TranscriptMessage[] = [];
+    if (channelId) {
+      for (const a of this.deps.transcripts.getRecentActivities(channelId, conversationId, 2000)) {
+        if (a.type !== 'message') continue;
+        const marker = (a.channelData as Record<string, { messageId?: unknown } | undefined> | undefined)?.[AGENT_CHANNEL_DATA_KEY];
+        if (marker) {
+          const agentMessage = agentMessages.get(Number(marker.messageId));
+          if (agentMessage) {
+            messages.push(toEntry(agentMessage));
+            agentMessages.delete(agentMessage.id);
+          }
+          continue;
+        }
+        const entry: TranscriptMessage = {
+          role: this.isFromSeller(a) ? 'seller' : 'bot',
+          text: a.text ?? '',
+          timestamp: iso(new Date(a.timestamp ?? Date.now())),
+        };
+        const attachments = attachmentsOf(a);
+        if (attachments.length) entry.attachments = attachments;
+        messages.push(entry);
+      }
+    }
+    // Messages the channel never took are not in the transcript store: placed by time.
+    for (const m of agentMessages.values()) {
+      const at = messages.findIndex((x) => x.timestamp > m.createdAt);
+      messages.splice(at < 0 ? messages.length : at, 0, toEntry(m));
+    }
+    return { messages, session: this.sessionInfo(session) };
+  }
+
+  private sessionInfo(session: Session | undefined) {
+    if (!session) return null;
+    return {
+      status: session.status,
+      agent: session.agent,
+      caseNumber: session.caseNumber,
+      language: session.language,
+      reason: session.reason,
+      waitingSince: session.queuedAt,
+      acceptedAt: session.acceptedAt,
+      summary: describeSummary(session.summary),
+    };
+  }
+
+  dismissTicket(caseNumber: string): boolean {
+    const ticket = this.store.ticketByCase(caseNumber);
+    if (!ticket || !this.store.setTicketStatus(ticket.id, 'dismissed')) return false;
+    this.broadcastQueue();
+    return true;
+  }
+
+  // ---- periodic work -----------------------------------------------------------------------------
+
+  /** Position updates, "taking longer than expected" and time-outs. Safe to call at any time (tests do). */
+  tick(): Promise<void> {
+    this.ticking ??= this.runTick().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async runTick(): Promise<void> {
+    const { config } = this.deps;
+    const now = this.deps.now();
+    const timeoutMs = config.HANDOFF_TIMEOUT_MINUTES * 60_000;
+    let changed = false;
+    for (const session of this.store.waiting()) {
+      if (now.getTime() - Date.parse(session.queuedAt) < timeoutMs) continue;
+      if (!this.store.markMissed(session.id, iso(now))) continue;
+      changed = true;
+      this.deps.logger.info({ conversationId: session.conversationId, caseNumber: session.caseNumber }, 'handoff timed out');
+      this.events.broadcast('missed', { conversationId: session.conversationId, caseNumber: session.caseNumber });
+      await this.notify(session.conversationId, [this.message('handoff.timeout', session.language), this.alternatives(session.language)], 'timeout');
+    }
+    const waiting = this.store.waiting();
+    for (const [index, session] of waiting.entries()) {
+      const position = index + 1;
+      const elapsedMs = now.getTime() - Date.parse(session.queuedAt);
+      const lastAt = session.lastNotifiedAt ? Date.parse(session.lastNotifiedAt) : Date.parse(session.queuedAt);
+      const improved = isMeaningfulImprovement(session.lastNotifiedPosition, position);
+      if (improved && (position === 1 || now.getTime() - lastAt >= POSITION_UPDATE_MIN_MS)) {
+        this.store.update(session.id, { lastNotifiedPosition: position, lastNotifiedAt: iso(now) });
+        const wait = this.waitText(this.estimate(position), session.language);
+        await this.notify(session.conversationId, [this.message('handoff.position_update', session.language, { position, wait })], 'position update');
+      } else if (!session.waitExceededNotified && elapsedMs > session.estimateMinutes * 60_000) {
+        this.store.update(session.id, { waitExceededNotified: true });
+        await this.notify(session.conversationId, [this.message('handoff.wait_exceeded', session.language)], 'wait_exceeded');
+      }
+    }
+    this.store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));
+    if (now.getTime() - this.lastPurge >= PURGE_EVERY_MS) {
+      this.lastPurge = now.getTime();
+      const purged = this.store.purgeBefore(iso(new Date(now.getTime() - config.TRANSCRIPT_RETENTION_DAYS * 86_400_000)));
+      if (purged) this.deps.logger.info({ purged }, 'handoff records past retention deleted');
+    }
+    if (changed) this.broadcastQueue();
+  }
+
+  // ---- HTTP and lifecycle ------------------------------------------------------------------------
+
+  registerRoutes(server: Server): void {
+    this.server = server;
+    registerAgentRoutes(server, { hub: this, auth: this.auth, config: this.deps.config, logger: this.deps.logger, knowledge: this.deps.knowledge });
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const timeoutMs = this.deps.config.HANDOFF_TIMEOUT_MINUTES * 60_000;
+    const every = this.deps.tickMs ?? Math.min(5000, Math.max(250, Math.floor(timeoutMs / 2)));
+    this.timer = setInterval(() => {
+      this.tick().catch((error: unknown) => this.deps.logger.error({ err: (error as Error).message }, 'handoff tick failed'));
+    }, every);
+    this.timer.unref();
+    this.announceConsole();
+  }
+
+  /** Where the console is and, in local mode, the generated token (also plainly on stderr for a newcomer). */
+  private announceConsole(): void {
+    const address = this.server?.address() as { port?: number } | null | undefined;
+    const url = `http://localhost:${address?.port ?? this.deps.config.PORT}/agent`;
+    const local = this.auth.local;
+    if (!local) {
+      this.deps.logger.info({ url, agents: this.auth.agentNames }, 'agent console');
+      return;
+    }
+    this.deps.logger.info({ url, agent: local.name, token: local.token }, 'agent console (local agent token)');
+    if (this.deps.config.LOG_LEVEL !== 'silent') {
+      process.stderr.write(`\n  Agent console: ${url}\n  Agent token:   ${local.token}   (agent "${local.name}", kept in ${this.deps.config.dataDir}/agent-token)\n\n`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking?.catch(() => undefined);
+    this.events.closeAll();
+  }
+}

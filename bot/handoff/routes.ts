@@ -1,0 +1,195 @@
+// The agents' HTTP API (contract in README "Human handoff") and the console's static files at /agent.
+import { readFileSync } from 'node:fs';
+import type { Request, RequestHandler, Response, Server } from 'restify';
+import { z } from 'zod';
+import type { Knowledge } from '../../knowledge';
+import type { Config } from '../config';
+import { jsonBody, sendError } from '../http';
+import type { Logger } from '../logger';
+import { projectPath } from '../paths';
+import { AgentAuth } from './auth';
+import type { HandoffHub } from './hub';
+
+export interface AgentRoutesDeps {
+  hub: HandoffHub;
+  auth: AgentAuth;
+  config: Config;
+  logger: Logger;
+  knowledge: Knowledge;
+}
+
+const CONSOLE_DIR = projectPath('bot', 'handoff', 'console');
+const CONSOLE_FILES: Record<string, string> = {
+  'console.js': 'text/javascript; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8',
+};
+const CONSOLE_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-cache',
+};
+
+const signInSchema = z.strictObject({ token: z.string().min(1, 'token is required').max(512) });
+
+type AuthedRequest = Request & { agent?: string };
+
+function zodMessage(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+    .join('; ');
+}
+
+function isSecure(req: Request): boolean {
+  return req.isSecure() || req.header('x-forwarded-proto') === 'https';
+}
+
+export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void {
+  const { hub, auth, config, logger } = deps;
+  const body = jsonBody(config.BODY_LIMIT_BYTES);
+  const messageSchema = z.strictObject({
+    text: z.string().trim().min(1, 'text must not be empty').max(config.MAX_MESSAGE_LENGTH, `text is longer than ${config.MAX_MESSAGE_LENGTH} characters`),
+  });
+
+  const requireAgent: RequestHandler = (req, res, next) => {
+    const agent = auth.authenticate(req);
+    if (!agent) {
+      res.header('www-authenticate', 'Bearer realm="agent"');
+      sendError(res, 401, 'Unauthorized', 'a valid agent token is required (Authorization: Bearer <token>, or sign in at /agent)');
+      return next(false);
+    }
+    (req as AuthedRequest).agent = agent;
+    res.header('cache-control', 'no-store');
+    return next();
+  };
+  const agentOf = (req: Request): string => (req as AuthedRequest).agent!;
+  const conversationIdOf = (req: Request): string => String(req.params?.conversationId ?? '');
+
+  // ---- the console ----
+  const sendConsoleFile = (res: Response, file: string, contentType: string): void => {
+    let content: Buffer;
+    try {
+      content = readFileSync(`${CONSOLE_DIR}/${file}`);
+    } catch {
+      return sendError(res, 404, 'NotFound', 'console file missing');
+    }
+    res.writeHead(200, { 'content-type': contentType, 'content-length': content.length, ...CONSOLE_HEADERS });
+    res.end(content);
+  };
+  server.get('/agent', async (_req, res) => {
+    sendConsoleFile(res, 'index.html', 'text/html; charset=utf-8');
+  });
+  server.get('/agent/:file', async (req, res) => {
+    const file = String(req.params?.file ?? '');
+    const type = CONSOLE_FILES[file];
+    if (!type) return sendError(res, 404, 'NotFound', 'no such console file');
+    sendConsoleFile(res, file, type);
+  });
+
+  // ---- sign-in for the console (a cookie, because EventSource cannot send headers) ----
+  server.post('/api/agent/session', ...body, async (req, res) => {
+    const parsed = signInSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
+    const session = auth.signIn(parsed.data.token);
+    if (!session) {
+      logger.warn({ ip: req.socket?.remoteAddress }, 'agent sign-in refused');
+      return sendError(res, 401, 'Unauthorized', 'unknown agent token');
+    }
+    res.header('set-cookie', AgentAuth.cookie(session.sessionId, session.maxAgeSeconds, isSecure(req)));
+    res.header('cache-control', 'no-store');
+    res.json({ agent: session.agent });
+  });
+  server.del('/api/agent/session', async (req, res) => {
+    auth.signOut(req);
+    res.header('set-cookie', AgentAuth.cookie('', 0, isSecure(req)));
+    res.status(204);
+    res.end();
+  });
+
+  server.get('/api/agent/me', requireAgent, async (req, res) => {
+    res.json({ agent: agentOf(req), agentsOnline: hub.agentsOnline });
+  });
+
+  server.get('/api/agent/queue', requireAgent, async (_req, res) => {
+    res.json(hub.queueView());
+  });
+
+  server.get('/api/agent/canned', requireAgent, async (_req, res) => {
+    res.json({ canned: deps.knowledge.canned });
+  });
+
+  server.get('/api/agent/events', requireAgent, async (req, res) => {
+    // A long-lived response: the handler returns at once, the stream stays open until either side closes it.
+    req.socket.setTimeout(0);
+    req.socket.setKeepAlive(true);
+    hub.openEvents(agentOf(req), res);
+  });
+
+  server.post('/api/agent/conversations/:conversationId/accept', requireAgent, ...body, async (req, res) => {
+    const result = await hub.accept(conversationIdOf(req), agentOf(req));
+    if (result.status === 'conflict') return sendError(res, 409, 'Conflict', `agent ${result.agent} already accepted this conversation`);
+    if (result.status === 'not_found') return sendError(res, 404, 'NotFound', 'no waiting request for this conversation');
+    res.json({
+      conversationId: result.session.conversationId,
+      agent: agentOf(req),
+      caseNumber: result.session.caseNumber,
+      language: result.session.language,
+      notified: result.notified,
+    });
+  });
+
+  server.post('/api/agent/conversations/:conversationId/messages', requireAgent, ...body, async (req, res) => {
+    const parsed = messageSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
+    const result = await hub.sendAgentMessage(conversationIdOf(req), agentOf(req), parsed.data.text);
+    switch (result.status) {
+      case 'ok':
+        res.json({ delivered: true, messageId: result.message.id, timestamp: result.message.createdAt });
+        return;
+      case 'undelivered':
+        res.status(502);
+        res.json({
+          code: 'SellerUnreachable',
+          message: "the seller's channel could not be reached; the message is kept as undelivered",
+          delivered: false,
+          messageId: result.message.id,
+        });
+        return;
+      case 'forbidden':
+        return sendError(res, 403, 'Forbidden', 'accept the conversation before writing to the seller (or another agent has it)');
+      case 'not_active':
+        return sendError(res, 409, 'Conflict', 'the chat is closed');
+      default:
+        return sendError(res, 404, 'NotFound', 'unknown conversation');
+    }
+  });
+
+  server.post('/api/agent/conversations/:conversationId/close', requireAgent, ...body, async (req, res) => {
+    const result = await hub.closeByAgent(conversationIdOf(req), agentOf(req));
+    switch (result.status) {
+      case 'ok':
+        res.json({ closed: true, caseNumber: result.caseNumber, notified: result.notified, dismissed: result.dismissed });
+        return;
+      case 'forbidden':
+        return sendError(res, 403, 'Forbidden', 'another agent has this conversation');
+      case 'not_accepted':
+        return sendError(res, 409, 'Conflict', 'the seller is still waiting: accept the conversation first');
+      default:
+        return sendError(res, 404, 'NotFound', 'no open chat, missed request or ticket for this conversation');
+    }
+  });
+
+  server.get('/api/agent/conversations/:conversationId/transcript', requireAgent, async (req, res) => {
+    const transcript = hub.transcript(conversationIdOf(req));
+    if (!transcript) return sendError(res, 404, 'NotFound', 'unknown conversation');
+    res.json({ conversationId: conversationIdOf(req), ...transcript });
+  });
+
+  server.post('/api/agent/tickets/:caseNumber/dismiss', requireAgent, ...body, async (req, res) => {
+    if (!hub.dismissTicket(String(req.params?.caseNumber ?? ''))) return sendError(res, 404, 'NotFound', 'no open ticket with this case number');
+    res.json({ dismissed: true });
+  });
+}

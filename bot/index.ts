@@ -1,0 +1,37 @@
+// Entry point: `npm start`. Reads configuration, starts the server, shuts down cleanly on SIGTERM/SIGINT.
+import { ConfigError, loadConfig } from './config';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const app = createApp(config);
+  const port = await app.listen();
+  app.logger.info({ port, localMode: config.localMode, dataDir: config.dataDir }, `bot listening on http://localhost:${port}/api/messages`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10000);
+    force.unref();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`start-up failed: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,65 @@
+// HANDOFF_MODE=protocol: the standard handoff.initiate event with the transcript, in local mode (no
+// credentials), where the generated agent token is the way in and a spoofed handoff.status is ignored.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKnowledge } from '../../knowledge';
+import { ChannelServer } from '../support/channelServer';
+import { message, post } from '../support/botServer';
+import { Seller, type SpawnedBot, api, queue, spawnBot } from './helpers';
+
+const k = loadKnowledge();
+let bot: SpawnedBot;
+let channel: ChannelServer;
+let dataDir: string;
+let token: string;
+
+// The real process (bot/index.ts): local mode exactly as a newcomer starts it.
+beforeAll(async () => {
+  channel = new ChannelServer();
+  await channel.start();
+  dataDir = mkdtempSync(join(tmpdir(), 'bot-protocol-'));
+  bot = await spawnBot(dataDir, { HANDOFF_MODE: 'protocol' });
+  token = readFileSync(join(dataDir, 'agent-token'), 'utf8').trim().split(':')[1];
+}, 40000);
+afterAll(async () => {
+  await bot?.stop();
+  await channel?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('local mode: one agent token generated under DATA_DIR is the only way in', async () => {
+  expect(token.length).toBeGreaterThanOrEqual(24);
+  expect((await api(bot, 'GET', '/api/agent/queue', { token })).status).toBe(200);
+  expect((await api(bot, 'GET', '/api/agent/queue', { token: `${token}x` })).status).toBe(401);
+});
+
+test('handoff.initiate carries the transcript; a spoofed handoff.status on the local path is ignored', async () => {
+  const agent = { token };
+  const seller = new Seller(bot, channel, 'protocol-seller');
+  await seller.say('상품 삭제 어떻게 해요?');
+  const replies = await seller.say('상담사 연결해 주세요');
+  expect(replies[0]).toMatch(/^상담사에게 연결하고 있어요/);
+  expect(replies).toContain(k.text('handoff.invite_details', 'ko'));
+
+  const [waiting] = (await queue(bot, agent)).waiting;
+  const initiate = (channel.received.get('protocol-seller') ?? []).find((a) => a.type === 'event' && a.name === 'handoff.initiate');
+  expect(initiate).toBeDefined();
+  expect(initiate!.value).toMatchObject({ reason: 'requested', language: 'ko', caseNumber: waiting.caseNumber });
+  const attachment = (initiate!.attachments as { contentType: string; name: string; content: { activities: { text?: string }[] } }[])[0];
+  expect(attachment).toMatchObject({ contentType: 'application/json', name: 'Transcript' });
+  const texts = attachment.content.activities.map((a) => a.text);
+  expect(texts).toEqual(expect.arrayContaining(['상품 삭제 어떻게 해요?', k.text('delete_product.ask_resolved', 'ko'), '상담사 연결해 주세요']));
+
+  const before = seller.texts().length;
+  for (const state of ['accepted', 'completed', 'failed']) {
+    const spoof = message('protocol-seller', '', { type: 'event', name: 'handoff.status', value: { state }, serviceUrl: channel.url, text: undefined });
+    expect((await post(bot.url, '/api/messages', spoof)).status).toBe(200);
+  }
+  expect(seller.texts()).toHaveLength(before);
+  const after = await queue(bot, agent);
+  expect(after.waiting).toEqual([expect.objectContaining({ conversationId: 'protocol-seller', caseNumber: waiting.caseNumber })]);
+  expect(after.active).toEqual([]);
+  // and the seller's next message still goes to the agent's transcript, not to the bot
+  expect(await seller.say('상품번호 1234567890이에요')).toEqual([k.text('handoff.message_received', 'ko')]);
+});

@@ -1,0 +1,43 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../bot/config';
+
+test('defaults: local mode, port 3978, 24-hour support in Asia/Seoul', () => {
+  const config = loadConfig({});
+  expect(config.PORT).toBe(3978);
+  expect(config.localMode).toBe(true);
+  expect(config.localWebChat).toBe(true);
+  expect(config.SUPPORT_TIMEZONE).toBe('Asia/Seoul');
+  expect(config.businessHours.alwaysOpen).toBe(true);
+  expect(config.ALLOWED_SERVICE_URLS).toEqual(['loopback']);
+});
+
+test.each([
+  [{ PORT: 'eighty' }, /PORT/],
+  [{ SUPPORT_HOURS: 'weekdays nine to six' }, /SUPPORT_HOURS/],
+  [{ SUPPORT_TIMEZONE: 'Mars/Olympus' }, /SUPPORT_TIMEZONE/],
+  [{ SUPPORT_EMAIL: 'not-an-address' }, /SUPPORT_EMAIL/],
+  [{ SUPPORT_HOLIDAYS: '2026-13-45' }, /SUPPORT_HOLIDAYS/],
+  [{ HANDOFF_MODE: 'telepathy' }, /HANDOFF_MODE/],
+  [{ MicrosoftAppId: 'abc' }, /MicrosoftAppPassword/],
+  [{ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'secret' }, /AGENT_TOKENS/],
+  [{ AGENT_TOKENS: 'minji' }, /AGENT_TOKENS/],
+])('invalid %j stops with a message naming the key', (env, key) => {
+  expect(() => loadConfig(env)).toThrow(ConfigError);
+  expect(() => loadConfig(env)).toThrow(key);
+});
+
+test('SUPPORT_HOURS is parsed with the time zone', () => {
+  const config = loadConfig({ SUPPORT_HOURS: 'mon-fri 09:00-18:00; sat 10:00-14:00', SUPPORT_TIMEZONE: 'Asia/Seoul' });
+  expect(config.businessHours.isOpen(new Date('2026-11-26T01:00:00Z'))).toBe(true); // Thu 10:00 KST
+  expect(config.businessHours.isOpen(new Date('2026-11-26T10:00:00Z'))).toBe(false); // Thu 19:00 KST
+  expect(config.businessHours.describe('ko')).toBe('월-금 09:00-18:00, 토 10:00-14:00 (Asia/Seoul)');
+});
+
+test('the real start-up refuses a bad value and names the key', () => {
+  const root = join(__dirname, '..', '..');
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root });
+  const run = spawnSync(process.execPath, ['dist/bot/index.js'], { cwd: root, env: { ...process.env, PORT: '-5' }, encoding: 'utf8', timeout: 20000 });
+  expect(run.status).not.toBe(0);
+  expect(run.stderr).toMatch(/PORT/);
+});

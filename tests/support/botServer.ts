@@ -1,0 +1,71 @@
+// Starts the real bot server in-process on an ephemeral port, and posts activities to it like a channel.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AppOptions, type BotApp, createApp } from '../../bot/app';
+import { loadConfig } from '../../bot/config';
+import { createLogger } from '../../bot/logger';
+
+export interface RunningBot {
+  app: BotApp;
+  url: string;
+  dataDir: string;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startBot(env: Record<string, string> = {}, options: AppOptions & { dataDir?: string } = {}): Promise<RunningBot> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'bot-data-'));
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
+  const app = createApp(config, { logger: createLogger('silent'), ...options });
+  const port = await app.listen(0, '127.0.0.1');
+  return {
+    app,
+    url: `http://127.0.0.1:${port}`,
+    dataDir,
+    async stop({ keepData = false } = {}) {
+      await app.close();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let sequence = 0;
+
+/** A message activity as a channel would send it. */
+export function message(conversationId: string, text: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    type: 'message',
+    id: `in-${++sequence}`,
+    channelId: 'test',
+    conversation: { id: conversationId },
+    from: { id: `seller-${conversationId}`, name: 'Seller', role: 'user' },
+    recipient: { id: 'bot', name: 'Bot', role: 'bot' },
+    text,
+    locale: 'ko-KR',
+    timestamp: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+export async function post(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text so a test can show it
+  }
+  return { status: res.status, body: parsed };
+}
+
+/** Sends a message with deliveryMode expectReplies and returns the texts of the replies. */
+export async function ask(baseUrl: string, conversationId: string, text: string, extra: Record<string, unknown> = {}): Promise<string[]> {
+  const res = await post(baseUrl, '/api/messages', message(conversationId, text, { deliveryMode: 'expectReplies', ...extra }));
+  if (res.status !== 200) throw new Error(`POST /api/messages → ${res.status} ${JSON.stringify(res.body)}`);
+  return ((res.body?.activities ?? []) as { type: string; text?: string }[]).filter((a) => a.type === 'message').map((a) => a.text ?? '');
+}
