@@ -17,6 +17,7 @@ import { SellerBot } from './sellerBot';
 import { closeDatabase, openDatabase } from './storage/database';
 import { SqliteStorage } from './storage/sqliteStorage';
 import { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+import { registerWebChat } from './webchat';
 
 export interface AppOptions {
   logger?: Logger;
@@ -87,6 +88,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   });
   registerMessagesRoute(server, { config, logger, adapter, queue, runTurn });
   hub.registerRoutes(server);
+  // --- Built-in web chat (bot/webchat): the page at /, its Direct Line endpoint, the in-process channel ---
+  const webChat = config.localWebChat ? registerWebChat({ server, config, logger, adapter, queue, runTurn, db, now }) : undefined;
   // --- end web chat ---
 
   let closed = false;
@@ -109,6 +112,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       if (closed) return;
       closed = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+      webChat?.close(); // releases long-polling web chat clients
       await hub.close();
       await queue.drain();
       await stopped;

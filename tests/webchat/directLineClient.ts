@@ -1,0 +1,153 @@
+// A minimal Direct Line 3.0 client over real HTTP, for the web chat tests: what botframework-directlinejs
+// does, step by step, with the activities it has seen and its watermark.
+export interface DirectLineActivity {
+  type: string;
+  id?: string;
+  text?: string;
+  from?: { id: string; name?: string; role?: string };
+  replyToId?: string;
+  attachments?: { contentType: string; contentUrl?: string; thumbnailUrl?: string; name?: string; content?: unknown }[];
+  suggestedActions?: { actions: { title: string; value: unknown }[] };
+  channelData?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface HttpResult {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export async function http(url: string, init: RequestInit = {}): Promise<HttpResult> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+export class DirectLineClient {
+  readonly activities: DirectLineActivity[] = [];
+  watermark = '';
+  private counter = 0;
+
+  constructor(
+    readonly botUrl: string,
+    public token: string,
+    readonly conversationId: string,
+  ) {}
+
+  /** Generates a token and starts its conversation, as the page does. */
+  static async start(botUrl: string, locale = 'ko-KR'): Promise<DirectLineClient> {
+    const generated = await http(`${botUrl}/v3/directline/tokens/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ locale }),
+    });
+    if (generated.status !== 200) throw new Error(`generate → ${generated.status} ${JSON.stringify(generated.body)}`);
+    const client = new DirectLineClient(botUrl, generated.body.token, generated.body.conversationId);
+    const started = await client.call('POST', '/v3/directline/conversations', { user: {}, locale });
+    if (started.status !== 201) throw new Error(`start → ${started.status} ${JSON.stringify(started.body)}`);
+    client.token = started.body.token;
+    return client;
+  }
+
+  get userId(): string {
+    return JSON.parse(Buffer.from(this.token.split('.')[1]!, 'base64url').toString('utf8')).user;
+  }
+
+  call(method: string, path: string, body?: unknown, token = this.token): Promise<HttpResult> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return http(`${this.botUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  }
+
+  path(suffix = ''): string {
+    return `/v3/directline/conversations/${this.conversationId}${suffix}`;
+  }
+
+  /** Posts a message as Web Chat does (with a clientActivityID); returns the id the server gave it. */
+  async say(text: string, extra: Record<string, unknown> = {}): Promise<string> {
+    const res = await this.call('POST', this.path('/activities'), {
+      type: 'message',
+      text,
+      from: { id: 'forged-id', role: 'user' },
+      locale: 'ko-KR',
+      channelData: { clientActivityID: `client-${++this.counter}` },
+      ...extra,
+    });
+    if (res.status !== 200) throw new Error(`post → ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body.id;
+  }
+
+  /** One GET activities from the current watermark (long poll up to waitSeconds). */
+  async poll(waitSeconds = 5): Promise<DirectLineActivity[]> {
+    const res = await this.call('GET', `${this.path('/activities')}?watermark=${this.watermark}&wait=${waitSeconds}`);
+    if (res.status !== 200) throw new Error(`poll → ${res.status} ${JSON.stringify(res.body)}`);
+    this.watermark = res.body.watermark;
+    this.activities.push(...res.body.activities);
+    return res.body.activities;
+  }
+
+  /** Polls until `predicate` holds for the activities seen so far. */
+  async until(predicate: (activities: DirectLineActivity[]) => boolean, timeoutMs = 10000): Promise<DirectLineActivity[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.activities)) {
+      if (Date.now() > deadline) throw new Error(`timed out; seen: ${JSON.stringify(this.activities.map((a) => [a.type, a.from?.role, a.text]))}`);
+      await this.poll(Math.max(1, Math.min(5, Math.ceil((deadline - Date.now()) / 1000))));
+    }
+    return this.activities;
+  }
+
+  /** Bot messages (role bot) seen so far. */
+  botMessages(): DirectLineActivity[] {
+    return this.activities.filter((a) => a.type === 'message' && a.from?.role !== 'user');
+  }
+
+  /** Polls until nothing more arrives for `quietSeconds`. */
+  async settle(quietSeconds = 1): Promise<void> {
+    while ((await this.poll(quietSeconds)).length > 0) {
+      // keep reading
+    }
+  }
+
+  /** Waits for the bot's replies to the activity with this id (until the bot goes quiet) and returns them. */
+  async repliesTo(id: string, timeoutMs = 10000): Promise<DirectLineActivity[]> {
+    await this.until((list) => list.some((a) => a.replyToId === id && a.type === 'message'), timeoutMs);
+    await this.settle();
+    return this.activities.filter((a) => a.replyToId === id && a.type === 'message');
+  }
+}
+
+/** A 1×1 PNG, and a big buffer that still starts like a PNG. */
+export const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+export function pngOfSize(bytes: number): Buffer {
+  const big = Buffer.alloc(bytes, 0);
+  TINY_PNG.copy(big, 0, 0, 16);
+  return big;
+}
+
+/** Uploads files the way directlinejs does: an `activity` part and `file` parts. */
+export async function upload(
+  client: DirectLineClient,
+  files: { name: string; type: string; data: Buffer }[],
+  activity: Record<string, unknown> = { type: 'message', from: { id: 'x', role: 'user' }, channelData: { clientActivityID: 'upload-1' } },
+): Promise<HttpResult> {
+  const form = new FormData();
+  form.append('activity', new Blob([JSON.stringify(activity)], { type: 'application/vnd.microsoft.activity' }));
+  for (const file of files) form.append('file', new Blob([new Uint8Array(file.data)], { type: file.type }), file.name);
+  return http(`${client.botUrl}${client.path('/upload')}?userId=${encodeURIComponent(client.userId)}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${client.token}` },
+    body: form,
+  });
+}
