@@ -14,6 +14,7 @@ import type { Knowledge } from '../knowledge';
 import type { Config } from './config';
 import type { ConversationReferences } from './conversationReferences';
 import type { Logger } from './logger';
+import { OUTBOX_UNDELIVERED, type Outbox } from './outbox';
 import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
 
 export interface AdapterDeps {
@@ -24,15 +25,73 @@ export interface AdapterDeps {
   references: ConversationReferences;
   /** The conversation's language for the apology when a turn fails. */
   languageOf: (context: TurnContext) => 'ko' | 'en';
+  /** Durable delivery of everything posted to a channel (bot/outbox); without it, activities are sent directly. */
+  outbox?: Outbox;
 }
 
 class ChannelTimeoutError extends Error {}
 
 /** CloudAdapter, with the activity already parsed and validated by our own route. */
 export class BotAdapter extends CloudAdapter {
+  /** Set by createAdapter: activities for a channel go through this durable outbox. */
+  outbox?: Outbox;
+  channelTimeoutMs = 10000;
+  logger?: Logger;
+
   processIncoming(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
     return this.processActivity(authHeader, activity, logic);
   }
+
+  // --- Outbox (bot/outbox): the last step of every send, after all onSendActivities handlers ran. Replies
+  // (serviceUrl path; expectReplies never gets here) and proactive messages are stored first, then
+  // delivered in order per conversation; what the channel does not take within CHANNEL_TIMEOUT_MS stays
+  // stored and is retried, so a slow or dead channel never fails or holds the turn (the request is still
+  // answered 200). Undelivered activities get their outbox id as response id, and are counted in
+  // turnState[OUTBOX_UNDELIVERED]. Typing, delays, traces and invoke responses take botbuilder's own path.
+  override async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const outbox = this.outbox;
+    const durable = outbox && activities.length > 0 && activities.every((a) => isDurable(a) && (a.serviceUrl || context.activity.serviceUrl));
+    if (!outbox || !durable) return this.sendDirectly(context, activities);
+    const audience = context.turnState.get(this.OAuthScopeKey) as string | undefined;
+    // Once one send of this turn found the channel not answering, the turn's later sends are only stored
+    // (behind it, in order): a turn never waits more than one CHANNEL_TIMEOUT_MS for a dead channel.
+    const alreadyUndelivered = ((context.turnState.get(OUTBOX_UNDELIVERED) as number | undefined) ?? 0) > 0;
+    const results = await outbox.send(
+      activities.map((activity) => ({
+        conversationId: activity.conversation?.id ?? context.activity.conversation.id,
+        channelId: activity.channelId ?? context.activity.channelId,
+        serviceUrl: (activity.serviceUrl || context.activity.serviceUrl)!,
+        audience,
+        activity,
+      })),
+      this.channelTimeoutMs,
+      { attempt: !alreadyUndelivered },
+    );
+    const undelivered = results.filter((r) => !r.delivered).length;
+    if (undelivered > 0) {
+      const before = context.turnState.get(OUTBOX_UNDELIVERED) as number | undefined;
+      context.turnState.set(OUTBOX_UNDELIVERED, (before ?? 0) + undelivered);
+      this.logger?.warn({ conversationId: context.activity.conversation?.id, undelivered }, 'reply not delivered yet (kept in the outbox)');
+    }
+    return results.map((r) => ({ id: r.delivered && r.response?.id ? r.response.id : r.activityId }));
+  }
+
+  /** botbuilder's own send, bounded: a slow or dead channel must not hold the conversation's turn. */
+  private async sendDirectly(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    try {
+      return await withTimeout(super.sendActivities(context, activities), this.channelTimeoutMs);
+    } catch (error) {
+      this.logger?.warn({ conversationId: context.activity.conversation?.id, err: (error as Error).message }, 'reply not delivered');
+      if (error instanceof ChannelTimeoutError) return [];
+      throw error;
+    }
+  }
+  // --- end outbox
+}
+
+/** Worth keeping and retrying: not typing indicators, delays, traces or invoke responses. */
+function isDurable(activity: Partial<Activity>): boolean {
+  return !['typing', 'delay', 'trace', 'invokeResponse'].includes(activity.type ?? 'message');
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
@@ -54,22 +113,16 @@ export function createAdapter(deps: AdapterDeps): BotAdapter {
   if (config.ToBotFromChannelOpenIdMetadataUrl) auth.ToBotFromChannelOpenIdMetadataUrl = config.ToBotFromChannelOpenIdMetadataUrl;
   if (config.ToBotFromChannelTokenIssuer) auth.ToBotFromChannelTokenIssuer = config.ToBotFromChannelTokenIssuer;
   const adapter = new BotAdapter(new ConfigurationBotFrameworkAuthentication(auth));
+  adapter.outbox = deps.outbox;
+  adapter.channelTimeoutMs = config.CHANNEL_TIMEOUT_MS;
+  adapter.logger = logger;
 
   adapter.use(new TranscriptLoggerMiddleware(deps.transcripts));
   adapter.use(async (context, next) => {
     if (context.activity.type === 'message' || context.activity.type === 'conversationUpdate') {
       deps.references.save(Context.getConversationReference(context.activity));
     }
-    // A slow or dead channel must not hold the conversation's turn (and every turn queued behind it).
-    context.onSendActivities(async (_ctx, _activities, send) => {
-      try {
-        return await withTimeout(send(), config.CHANNEL_TIMEOUT_MS);
-      } catch (error) {
-        logger.warn({ conversationId: context.activity.conversation?.id, err: (error as Error).message }, 'reply not delivered');
-        if (error instanceof ChannelTimeoutError) return [] as ResourceResponse[];
-        throw error;
-      }
-    });
+    // (A slow or dead channel never holds the turn: see BotAdapter.sendActivities and bot/outbox.)
     await next();
   });
 

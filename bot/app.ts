@@ -13,6 +13,8 @@ import { ConversationReferences } from './conversationReferences';
 import { HandoffHub } from './handoff/hub';
 import { type Logger, createLogger } from './logger';
 import { registerMessagesRoute } from './messagesRoute';
+import { Outbox, channelConnectors } from './outbox';
+import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
 import { closeDatabase, openDatabase } from './storage/database';
 import { SqliteStorage } from './storage/sqliteStorage';
@@ -30,6 +32,9 @@ export interface BotApp {
   adapter: BotAdapter;
   hub: HandoffHub;
   transcripts: SqliteTranscriptStore;
+  /** Durable delivery to channels (bot/outbox). */
+  outbox: Outbox;
+  retention: RetentionJob;
   config: Config;
   logger: Logger;
   /** Starts listening; resolves with the port actually bound (PORT=0 picks a free one). */
@@ -52,6 +57,16 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();
 
+  // Everything for a channel is stored before it is sent, and retried until the channel takes it.
+  const outbox = new Outbox({
+    db,
+    logger,
+    connectorFor: (serviceUrl, audience) => connectors(serviceUrl, audience),
+    attemptTimeoutMs: config.CHANNEL_TIMEOUT_MS,
+    retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
+    retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
+    maxAgeMs: config.OUTBOX_MAX_AGE_HOURS * 3_600_000,
+  });
   const adapter = createAdapter({
     config,
     logger,
@@ -59,9 +74,11 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     transcripts,
     references,
     languageOf: (context) => (context.turnState.get(LANGUAGE_KEY) === 'en' ? 'en' : 'ko'),
+    outbox,
   });
+  const connectors = channelConnectors(adapter, config.MicrosoftAppId);
   const queue = new ConversationQueue();
-  const hub = new HandoffHub({ config, logger, knowledge, db, adapter, references, transcripts, now, classifier, queue });
+  const hub = new HandoffHub({ config, logger, knowledge, db, adapter, references, transcripts, now, classifier, queue, outbox });
   adapter.use(hub.sellerMiddleware());
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
@@ -91,6 +108,15 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   // --- Built-in web chat (bot/webchat): the page at /, its Direct Line endpoint, the in-process channel ---
   const webChat = config.localWebChat ? registerWebChat({ server, config, logger, adapter, queue, runTurn, db, now }) : undefined;
   // --- end web chat ---
+  const retention = new RetentionJob({
+    retentionDays: config.TRANSCRIPT_RETENTION_DAYS,
+    logger,
+    transcripts,
+    handoff: hub.store,
+    outbox,
+    webChat: webChat ? { store: webChat.store, uploadsDir: join(config.dataDir, 'uploads') } : undefined,
+    now,
+  });
 
   let closed = false;
   return {
@@ -98,6 +124,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     adapter,
     hub,
     transcripts,
+    outbox,
+    retention,
     config,
     logger,
     listen: (port = config.PORT, host) =>
@@ -105,6 +133,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
         server.once('error', reject);
         server.listen(port, host, () => {
           hub.start();
+          outbox.start(); // resumes deliveries an earlier run left undelivered
+          retention.start();
           resolve((server.address() as { port: number }).port);
         });
       }),
@@ -114,7 +144,9 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       webChat?.close(); // releases long-polling web chat clients
       await hub.close();
+      retention.stop();
       await queue.drain();
+      await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;
       closeDatabase(db);
     },

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { isAddressOrRange } from './clientAddress';
 import { BusinessHours, HoursFormatError, parseSchedule } from './hours';
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -78,7 +79,14 @@ const schema = z
     LOCAL_WEBCHAT: bool(),
     LOCAL_WEBCHAT_SECRET: optionalString.pipe(z.string().min(16, 'at least 16 characters (it signs the web chat tokens)').optional()),
     TRANSCRIPT_RETENTION_DAYS: int(90, 1, 3650),
-    TRUSTED_PROXIES: list,
+    TRUSTED_PROXIES: list.pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges (10.0.0.0/8)'))),
+    // Durable outbox (bot/outbox): retries of what the channel did not take.
+    OUTBOX_RETRY_BASE_MS: int(1000, 10, 600_000),
+    OUTBOX_RETRY_MAX_MS: int(300_000, 100, 86_400_000),
+    OUTBOX_MAX_AGE_HOURS: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(24 * 30).default(24)),
+    // Rate limits (0 turns a limit off).
+    RATE_LIMIT_PER_MINUTE: int(60, 0, 1_000_000),
+    SIGNIN_RATE_LIMIT_PER_MINUTE: int(20, 0, 1_000_000),
   })
   .superRefine((c, ctx) => {
     const authenticated = c.MicrosoftAppId !== '';

@@ -15,13 +15,49 @@ export function jsonBody(maxBytes: number): RequestHandler[] {
       sendError(res, 415, 'UnsupportedMediaType', 'expected Content-Type: application/json');
       return next(false);
     }
+    // restify's bodyReader gunzips without an 'error' listener (a body that is not gzip crashes the
+    // process) and applies the size limit before decompressing (a small gzip body can inflate to
+    // gigabytes). Channels do not compress requests, so compressed bodies are refused.
+    const encoding = (req.header('content-encoding') ?? '').trim().toLowerCase();
+    if (encoding === 'identity') delete req.headers['content-encoding'];
+    else if (encoding) {
+      sendError(res, 415, 'UnsupportedMediaType', 'compressed request bodies are not accepted (Content-Encoding)');
+      return next(false);
+    }
+    return next();
+  };
+  const limitDepth: RequestHandler = (req: Request, res: Response, next) => {
+    if (jsonDeeperThan(req.body, MAX_JSON_DEPTH)) {
+      sendError(res, 400, 'BadRequest', `JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+      return next(false);
+    }
     return next();
   };
   const readers: RequestHandler[] = ([] as RequestHandler[]).concat(
     restify.plugins.bodyReader({ maxBodySize: maxBytes }),
     restify.plugins.jsonBodyParser(),
   );
-  return [requireJson, ...readers];
+  return [requireJson, ...readers, limitDepth];
+}
+
+/**
+ * Deepest JSON nesting a request body may have. JSON.parse copes with any depth, but JSON.stringify
+ * (transcript, state) overflows the stack at a few thousand levels, which lost the transcript line.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Whether a parsed JSON value nests objects/arrays more than `max` levels deep (iterative: no stack overflow). */
+export function jsonDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

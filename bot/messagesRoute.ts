@@ -8,6 +8,7 @@ import type { Config } from './config';
 import type { ConversationQueue } from './conversationQueue';
 import { isPlainObject, jsonBody, sendError } from './http';
 import type { Logger } from './logger';
+import { RateLimiter, sendTooManyRequests } from './rateLimit';
 
 export interface MessagesRouteDeps {
   config: Config;
@@ -19,6 +20,8 @@ export interface MessagesRouteDeps {
 
 export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): void {
   const { config, logger, adapter, queue } = deps;
+  // Per conversation (RATE_LIMIT_PER_MINUTE; 0 = off): a runaway client or a loop between bots gets 429.
+  const perConversation = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, 60_000);
   // restify warns about values returned from async handlers, so every branch ends in a bare return.
   server.post('/api/messages', ...jsonBody(config.BODY_LIMIT_BYTES), async (req, res) => {
     if (!isPlainObject(req.body)) {
@@ -37,6 +40,13 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       res.json({});
       return;
     }
+    // The bot handles no invoke (card actions, sign-in, messaging extensions). Run as a turn, botbuilder
+    // answers 501 (a 5xx the channel retries) and throws on a malformed adaptiveCard/action, which
+    // sends the seller an apology: refuse them here.
+    if (activity.type === 'invoke') {
+      sendError(res, 400, 'UnsupportedInvoke', `this bot does not handle invoke activities${activity.name ? ` (${activity.name.slice(0, 100)})` : ''}`);
+      return;
+    }
     if (activity.deliveryMode !== 'expectReplies' && !activity.serviceUrl) {
       sendError(res, 400, 'BadRequest', 'serviceUrl is required unless deliveryMode is expectReplies');
       return;
@@ -48,6 +58,11 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       sendError(res, 403, 'Forbidden', 'serviceUrl is not allowed (see ALLOWED_SERVICE_URLS)');
       return;
     }
+    const verdict = perConversation.take(`${activity.channelId ?? ''}\n${activity.conversation.id}`);
+    if (!verdict.allowed) {
+      sendTooManyRequests(res, verdict.retryAfterSeconds, `too many activities for this conversation; try again in ${verdict.retryAfterSeconds} s`);
+      return;
+    }
     const authHeader = req.header('authorization') ?? '';
     try {
       const response = await queue.run(activity.conversation.id, () =>
@@ -57,7 +72,7 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       if (response?.body === undefined) res.end();
       else res.json(response.body);
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 401 || (error as Error).name === 'AuthenticationError') {
+      if (isAuthenticationFailure(error)) {
         sendError(res, 401, 'Unauthorized', (error as Error).message || 'invalid or missing Bot Framework token');
         return;
       }
@@ -65,4 +80,14 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       sendError(res, 500, 'InternalError', 'the activity could not be processed');
     }
   });
+}
+
+// botframework-connector reports most bad tokens as AuthenticationError (statusCode 401), but rethrows
+// jsonwebtoken's own errors as they are: a bad signature, alg "none" or HS256, a token not valid yet.
+// Those are the client's fault too and must not become a 500 (which channels retry).
+const JWT_ERRORS = new Set(['JsonWebTokenError', 'TokenExpiredError', 'NotBeforeError']);
+
+function isAuthenticationFailure(error: unknown): boolean {
+  const { statusCode, name } = (error ?? {}) as { statusCode?: number; name?: string };
+  return statusCode === 401 || name === 'AuthenticationError' || (name !== undefined && JWT_ERRORS.has(name));
 }

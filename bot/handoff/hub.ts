@@ -21,6 +21,7 @@ import type { Config } from '../config';
 import type { ConversationQueue } from '../conversationQueue';
 import type { ConversationReferences } from '../conversationReferences';
 import type { Logger } from '../logger';
+import { type DeliveredEvent, type Outbox, undeliveredIn } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
 import { AgentAuth } from './auth';
@@ -45,6 +46,8 @@ export interface HandoffHubDeps {
   queue?: ConversationQueue;
   /** How often the queue is checked for updates and time-outs (default 5 s, shorter for short time-outs). */
   tickMs?: number;
+  /** The durable outbox (bot/outbox): what the seller's channel has not taken yet is shown as undelivered. */
+  outbox?: Outbox;
 }
 
 /** One message of the conversation as the agent reads it in the transcript. */
@@ -110,10 +113,13 @@ export class HandoffHub implements HandoffPort {
   private lastPurge = 0;
   private server?: Server;
   private readonly dateFormat: Intl.DateTimeFormat;
+  /** Agent messages whose first delivery attempt sendAgentMessage is still waiting for. */
+  private readonly sending = new Set<number>();
 
   constructor(private readonly deps: HandoffHubDeps) {
     this.store = new HandoffStore(deps.db);
     this.auth = new AgentAuth(deps.config, deps.db, deps.now);
+    deps.outbox?.onDelivered((event) => this.onOutboxDelivered(event));
     this.dateFormat = new Intl.DateTimeFormat('en-CA', {
       timeZone: deps.config.SUPPORT_TIMEZONE,
       hourCycle: 'h23',
@@ -469,6 +475,7 @@ export class HandoffHub implements HandoffPort {
     const send = async () => {
       let failure: unknown;
       let responses: ResourceResponse[] = [];
+      let undelivered = 0;
       await this.deps.adapter.continueConversationAsync(this.deps.config.MicrosoftAppId, reference as ConversationReference, async (context) => {
         if (agent) {
           // Channels that show `from.name` (Web Chat) show the agent's name; the transcript marks the message as the agent's.
@@ -479,6 +486,7 @@ export class HandoffHub implements HandoffPort {
         }
         try {
           responses = await context.sendActivities(activities);
+          undelivered = undeliveredIn(context); // the context is revoked once this callback returns
         } catch (error) {
           failure = error;
         }
@@ -486,8 +494,36 @@ export class HandoffHub implements HandoffPort {
       if (failure) throw new SellerUnreachable((failure as Error).message ?? String(failure));
       // The adapter answers a channel time-out with no responses rather than an error.
       if (responses.length < activities.length) throw new SellerUnreachable('the channel did not answer in time');
+      if (undelivered > 0) throw new SellerUnreachable('the channel did not take it yet (kept in the outbox, retried)');
     };
     await (this.deps.queue ? this.deps.queue.run(conversationId, send) : send());
+  }
+
+  /**
+   * The outbox delivered something late (a retry): an agent message is marked delivered and the agents
+   * told (the same `message` event with `delivered: true`, which the console applies to the message it
+   * shows); the queue's undelivered counts change.
+   */
+  private onOutboxDelivered(event: DeliveredEvent): void {
+    const marker = (event.activity.channelData as Record<string, { messageId?: unknown } | undefined> | undefined)?.[AGENT_CHANNEL_DATA_KEY];
+    const id = Number(marker?.messageId);
+    if (marker && Number.isSafeInteger(id) && !this.sending.has(id)) {
+      const message = this.store.agentMessage(id);
+      if (message && !message.delivered) {
+        this.store.markDelivered(id);
+        this.deps.logger.info({ conversationId: message.conversationId, agent: message.agent, messageId: id }, 'agent message delivered late');
+        this.events.broadcast('message', {
+          conversationId: message.conversationId,
+          role: 'agent',
+          agent: message.agent,
+          text: message.text,
+          timestamp: message.createdAt,
+          delivered: true,
+          messageId: id,
+        });
+      }
+    }
+    if (event.retried && this.events.connections > 0 && this.store.openSession(event.conversationId)) this.broadcastQueue();
   }
 
   /** Like deliver, but logs instead of throwing; returns whether the seller got it. */
@@ -536,19 +572,25 @@ export class HandoffHub implements HandoffPort {
   queueView() {
     const now = this.deps.now();
     const since = iso(new Date(now.getTime() - MISSED_VISIBLE_DAYS * 86_400_000));
+    // Messages (bot or agent) the seller's channel has not taken yet: `undelivered` on the entry, when any.
+    const pending = this.deps.outbox?.pendingCounts() ?? new Map<string, number>();
+    const flag = <T extends { conversationId: string }>(entry: T): T & { undelivered?: number } =>
+      pending.has(entry.conversationId) ? { ...entry, undelivered: pending.get(entry.conversationId) } : entry;
     return {
-      waiting: this.store.waiting().map((s, i) => this.waitingEntry(s, i + 1)),
-      active: this.store.active().map((s) => ({
-        conversationId: s.conversationId,
-        agent: s.agent ?? '',
-        acceptedAt: s.acceptedAt,
-        waitingSince: s.queuedAt,
-        reason: s.reason,
-        language: s.language,
-        summary: describeSummary(s.summary),
-        caseNumber: s.caseNumber,
-        channelId: s.channelId,
-      })),
+      waiting: this.store.waiting().map((s, i) => flag(this.waitingEntry(s, i + 1))),
+      active: this.store.active().map((s) =>
+        flag({
+          conversationId: s.conversationId,
+          agent: s.agent ?? '',
+          acceptedAt: s.acceptedAt,
+          waitingSince: s.queuedAt,
+          reason: s.reason,
+          language: s.language,
+          summary: describeSummary(s.summary),
+          caseNumber: s.caseNumber,
+          channelId: s.channelId,
+        }),
+      ),
       missed: this.store.missed(since).map((s) => ({
         conversationId: s.conversationId,
         waitingSince: s.queuedAt,
@@ -636,12 +678,15 @@ export class HandoffHub implements HandoffPort {
       channelData: { [AGENT_CHANNEL_DATA_KEY]: { role: 'agent', agent, messageId: stored.id } },
     };
     let delivered = true;
+    this.sending.add(stored.id);
     try {
       await this.deliver(conversationId, [activity], agent);
       this.store.markDelivered(stored.id);
     } catch (error) {
       delivered = false;
       this.deps.logger.warn({ conversationId, agent, err: (error as Error).message }, 'agent message not delivered');
+    } finally {
+      this.sending.delete(stored.id);
     }
     const message = { ...stored, delivered };
     this.events.broadcast('message', {
@@ -696,6 +741,8 @@ export class HandoffHub implements HandoffPort {
     // Log order is the truthful order (a channel's clock may differ from ours), so the transcript store's
     // order is kept; agent messages take the place of their logged activity.
     const messages: TranscriptMessage[] = [];
+    // Bot messages the seller's channel has not taken yet (logged with their outbox id).
+    const pending = new Set(this.deps.outbox?.pendingActivityIds(conversationId) ?? []);
     if (channelId) {
       for (const a of this.deps.transcripts.getRecentActivities(channelId, conversationId, 2000)) {
         if (a.type !== 'message') continue;
@@ -715,6 +762,7 @@ export class HandoffHub implements HandoffPort {
         };
         const attachments = attachmentsOf(a);
         if (attachments.length) entry.attachments = attachments;
+        if (entry.role === 'bot' && a.id && pending.has(a.id)) entry.delivered = false;
         messages.push(entry);
       }
     }

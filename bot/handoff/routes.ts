@@ -3,10 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Knowledge } from '../../knowledge';
+import { clientAddress } from '../clientAddress';
 import type { Config } from '../config';
 import { jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
 import { projectPath } from '../paths';
+import { RateLimiter, sendTooManyRequests } from '../rateLimit';
 import { AgentAuth } from './auth';
 import type { HandoffHub } from './hub';
 
@@ -90,12 +92,20 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   });
 
   // ---- sign-in for the console (a cookie, because EventSource cannot send headers) ----
+  // Every attempt counts, per client address (X-Forwarded-For only from TRUSTED_PROXIES).
+  const signInLimiter = new RateLimiter(config.SIGNIN_RATE_LIMIT_PER_MINUTE, 60_000);
   server.post('/api/agent/session', ...body, async (req, res) => {
+    const client = clientAddress(req, config.TRUSTED_PROXIES);
+    const verdict = signInLimiter.take(client);
+    if (!verdict.allowed) {
+      logger.warn({ ip: client }, 'agent sign-in rate limited');
+      return sendTooManyRequests(res, verdict.retryAfterSeconds, `too many sign-in attempts; try again in ${verdict.retryAfterSeconds} s`);
+    }
     const parsed = signInSchema.safeParse(req.body ?? {});
     if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
     const session = auth.signIn(parsed.data.token);
     if (!session) {
-      logger.warn({ ip: req.socket?.remoteAddress }, 'agent sign-in refused');
+      logger.warn({ ip: client }, 'agent sign-in refused');
       return sendError(res, 401, 'Unauthorized', 'unknown agent token');
     }
     res.header('set-cookie', AgentAuth.cookie(session.sessionId, session.maxAgeSeconds, isSecure(req)));
@@ -150,10 +160,11 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
         res.json({ delivered: true, messageId: result.message.id, timestamp: result.message.createdAt });
         return;
       case 'undelivered':
+        // Kept in the outbox and retried in order; a `message` event with delivered: true follows once it arrives.
         res.status(502);
         res.json({
           code: 'SellerUnreachable',
-          message: "the seller's channel could not be reached; the message is kept as undelivered",
+          message: "the seller's channel could not be reached right now; the message is kept as undelivered and retried until it arrives",
           delivered: false,
           messageId: result.message.id,
         });

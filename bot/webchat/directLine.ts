@@ -18,7 +18,8 @@ import { isPlainObject, jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
 import type { LocalChannel } from './channel';
 import type { ActivityFeed } from './feed';
-import { SlidingWindowLimiter, clientAddress, fromTrustedProxy } from './limits';
+import { clientAddress, fromTrustedProxy } from '../clientAddress';
+import { SlidingWindowLimiter } from './limits';
 import type { ConversationRow, WebChatStore } from './store';
 import { type TokenClaims, type TokenSigner, randomId } from './tokens';
 import {

@@ -1,0 +1,141 @@
+// The durable outbox table: every activity the bot posts to a channel (replies on the serviceUrl path,
+// proactive messages such as the agents') is written here first and deleted once the channel took it.
+// Rows of a conversation are delivered in `id` order; only the oldest pending row of a conversation (its
+// head) decides when the conversation is retried.
+import { type Database, migrate, withBusyRetry } from '../storage/database';
+
+export type OutboxStatus = 'pending' | 'failed';
+
+export interface OutboxRow {
+  id: number;
+  conversation_id: string;
+  channel_id: string;
+  service_url: string;
+  audience: string | null;
+  /** Stable id sent as the activity's `id` on every attempt, so a channel can drop a repeat. */
+  activity_id: string;
+  activity: string;
+  status: OutboxStatus;
+  attempts: number;
+  /** Epoch milliseconds. */
+  next_attempt_at: number;
+  last_error: string | null;
+  /** Epoch milliseconds. */
+  created_at: number;
+}
+
+export interface NewOutboxRow {
+  conversationId: string;
+  channelId: string;
+  serviceUrl: string;
+  audience?: string;
+  activityId: string;
+  activity: string;
+  createdAt: number;
+}
+
+const MIGRATION = `
+CREATE TABLE outbox_messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  conversation_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  service_url TEXT NOT NULL,
+  audience TEXT,
+  activity_id TEXT NOT NULL UNIQUE,
+  activity TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_messages_conversation ON outbox_messages (conversation_id, status, id);
+CREATE INDEX outbox_messages_due ON outbox_messages (status, next_attempt_at);
+`;
+
+export class OutboxStore {
+  private readonly insertRow;
+  private readonly selectHead;
+  private readonly deleteRow;
+  private readonly retryLater;
+  private readonly giveUp;
+  private readonly selectDueHeads;
+  private readonly selectPendingIds;
+  private readonly countPendingByConversation;
+  private readonly countPending;
+  private readonly deleteFailedBefore;
+
+  constructor(private readonly db: Database) {
+    migrate(db, 'outbox/001-create', MIGRATION);
+    this.insertRow = db.prepare<Omit<NewOutboxRow, 'audience'> & { audience: string | null }>(
+      `INSERT INTO outbox_messages (conversation_id, channel_id, service_url, audience, activity_id, activity, next_attempt_at, created_at)
+       VALUES (@conversationId, @channelId, @serviceUrl, @audience, @activityId, @activity, @createdAt, @createdAt)`,
+    );
+    this.selectHead = db.prepare<[string], OutboxRow>(
+      `SELECT * FROM outbox_messages WHERE conversation_id = ? AND status = 'pending' ORDER BY id LIMIT 1`,
+    );
+    this.deleteRow = db.prepare<[number]>('DELETE FROM outbox_messages WHERE id = ?');
+    this.retryLater = db.prepare<[number, string, number]>(
+      `UPDATE outbox_messages SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+    );
+    this.giveUp = db.prepare<[string, number]>(`UPDATE outbox_messages SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?`);
+    // Conversations whose oldest pending row is due.
+    this.selectDueHeads = db.prepare<[number, number], { conversation_id: string }>(
+      `SELECT o.conversation_id FROM outbox_messages o
+       WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+         AND o.id = (SELECT MIN(h.id) FROM outbox_messages h WHERE h.conversation_id = o.conversation_id AND h.status = 'pending')
+       ORDER BY o.next_attempt_at LIMIT ?`,
+    );
+    this.selectPendingIds = db
+      .prepare<[string], string>(`SELECT activity_id FROM outbox_messages WHERE conversation_id = ? AND status = 'pending' ORDER BY id`)
+      .pluck();
+    this.countPendingByConversation = db.prepare<[], { conversation_id: string; n: number }>(
+      `SELECT conversation_id, COUNT(*) AS n FROM outbox_messages WHERE status = 'pending' GROUP BY conversation_id`,
+    );
+    this.countPending = db.prepare<[], number>(`SELECT COUNT(*) FROM outbox_messages WHERE status = 'pending'`).pluck();
+    this.deleteFailedBefore = db.prepare<[number]>(`DELETE FROM outbox_messages WHERE status = 'failed' AND created_at < ?`);
+  }
+
+  /** Adds the rows in one transaction (in order); returns their ids. */
+  add(rows: NewOutboxRow[]): number[] {
+    const run = this.db.transaction(() => rows.map((r) => Number(this.insertRow.run({ ...r, audience: r.audience ?? null }).lastInsertRowid)));
+    return withBusyRetry(() => run.immediate());
+  }
+
+  head(conversationId: string): OutboxRow | undefined {
+    return this.selectHead.get(conversationId);
+  }
+
+  delivered(id: number): void {
+    withBusyRetry(() => this.deleteRow.run(id));
+  }
+
+  retry(id: number, nextAttemptAt: number, error: string): void {
+    withBusyRetry(() => this.retryLater.run(nextAttemptAt, error.slice(0, 500), id));
+  }
+
+  fail(id: number, error: string): void {
+    withBusyRetry(() => this.giveUp.run(error.slice(0, 500), id));
+  }
+
+  dueConversations(now: number, limit: number): string[] {
+    return this.selectDueHeads.all(now, limit).map((r) => r.conversation_id);
+  }
+
+  pendingActivityIds(conversationId: string): string[] {
+    return this.selectPendingIds.all(conversationId);
+  }
+
+  pendingCounts(): Map<string, number> {
+    return new Map(this.countPendingByConversation.all().map((r) => [r.conversation_id, r.n]));
+  }
+
+  pendingTotal(): number {
+    return this.countPending.get() ?? 0;
+  }
+
+  /** Retention: rows given up on (kept for the record) created before `before` (epoch ms). */
+  purgeFailedBefore(before: number): number {
+    return withBusyRetry(() => this.deleteFailedBefore.run(before).changes);
+  }
+}

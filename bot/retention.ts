@@ -1,0 +1,82 @@
+// Retention (TRANSCRIPT_RETENTION_DAYS): at start-up and then once a day, everything older than the
+// retention period goes: transcript lines, finished handoff sessions with their agent messages, handled
+// tickets, outbox messages given up on, and web chat conversations idle that long (with their uploads).
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Logger } from './logger';
+import type { Outbox } from './outbox';
+import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionDeps {
+  retentionDays: number;
+  logger: Logger;
+  transcripts: Pick<SqliteTranscriptStore, 'deleteOlderThan'>;
+  /** Handoff sessions, tickets and agent messages (HandoffStore.purgeBefore). */
+  handoff?: { purgeBefore(at: string): number };
+  outbox?: Pick<Outbox, 'store'>;
+  webChat?: { store: { purgeIdleSince(cutoff: Date): { conversations: number; files: string[] } }; uploadsDir: string };
+  now?: () => Date;
+  /** How often the job runs (default: daily). */
+  everyMs?: number;
+}
+
+export interface RetentionResult {
+  cutoff: string;
+  transcriptLines: number;
+  handoffRecords: number;
+  outboxMessages: number;
+  webChatConversations: number;
+}
+
+export class RetentionJob {
+  private timer?: NodeJS.Timeout;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: RetentionDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Purges now, then every `everyMs` (the timer does not keep the process alive). */
+  start(): void {
+    if (this.timer) return;
+    this.runSafely();
+    this.timer = setInterval(() => this.runSafely(), this.deps.everyMs ?? DAY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  run(): RetentionResult {
+    const cutoff = new Date(this.now().getTime() - this.deps.retentionDays * DAY_MS);
+    const result: RetentionResult = {
+      cutoff: cutoff.toISOString(),
+      transcriptLines: this.deps.transcripts.deleteOlderThan(cutoff),
+      handoffRecords: this.deps.handoff?.purgeBefore(cutoff.toISOString()) ?? 0,
+      outboxMessages: this.deps.outbox?.store.purgeFailedBefore(cutoff.getTime()) ?? 0,
+      webChatConversations: 0,
+    };
+    const webChat = this.deps.webChat;
+    if (webChat) {
+      const purged = webChat.store.purgeIdleSince(cutoff);
+      result.webChatConversations = purged.conversations;
+      // Stored names are generated ids; basename() keeps a bad row from reaching outside the folder.
+      for (const file of purged.files) void rm(join(webChat.uploadsDir, basename(file)), { force: true }).catch(() => undefined);
+    }
+    const total = result.transcriptLines + result.handoffRecords + result.outboxMessages + result.webChatConversations;
+    if (total > 0) this.deps.logger.info(result, 'retention: old records deleted');
+    return result;
+  }
+
+  private runSafely(): void {
+    try {
+      this.run();
+    } catch (error) {
+      this.deps.logger.error({ err: (error as Error).message }, 'retention purge failed');
+    }
+  }
+}

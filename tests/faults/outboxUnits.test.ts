@@ -1,0 +1,186 @@
+// The outbox on its own, with a scripted channel: order per conversation, retries with the same activity
+// id, capped exponential backoff, giving up (permanent refusals, too old), and resuming after a restart.
+import type { ConnectorClient } from 'botframework-connector';
+import { createLogger } from '../../bot/logger';
+import { Outbox, type OutboxOptions } from '../../bot/outbox';
+import { type Database, openDatabase } from '../../bot/storage/database';
+
+type Behaviour = 'ok' | 'fail' | 404 | 'hang';
+
+/** A fake channel: records what it took; `next` decides how each call goes (default ok). */
+class FakeChannel {
+  readonly taken: { conversationId: string; id: string; text: string }[] = [];
+  readonly calls: { conversationId: string; id: string; text: string }[] = [];
+  behaviour: (call: { conversationId: string; text: string }) => Behaviour = () => 'ok';
+
+  connector(): ConnectorClient {
+    const send = async (conversationId: string, activity: { id: string; text: string }, options?: { abortSignal?: AbortSignal }) => {
+      const call = { conversationId, id: activity.id, text: activity.text };
+      this.calls.push(call);
+      await new Promise((r) => setImmediate(r));
+      const how = this.behaviour(call);
+      if (how === 'fail') throw Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
+      if (how === 404) throw Object.assign(new Error('conversation gone'), { statusCode: 404 });
+      if (how === 'hang') return new Promise((_, reject) => options?.abortSignal?.addEventListener('abort', () => reject(new Error('aborted'))));
+      this.taken.push(call);
+      return { id: `ch-${this.taken.length}` };
+    };
+    return {
+      conversations: {
+        sendToConversation: send,
+        replyToActivity: (conversationId: string, _replyTo: string, activity: { id: string; text: string }, options?: { abortSignal?: AbortSignal }) => send(conversationId, activity, options),
+      },
+    } as unknown as ConnectorClient;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function outboxOn(db: Database, channel: FakeChannel, options: Partial<OutboxOptions> = {}): Outbox {
+  return new Outbox({
+    db,
+    logger: createLogger('silent'),
+    connectorFor: async () => channel.connector(),
+    attemptTimeoutMs: 200,
+    retryBaseMs: 40,
+    retryMaxMs: 160,
+    maxAgeMs: 60_000,
+    ...options,
+  });
+}
+
+const item = (conversationId: string, text: string) => ({
+  conversationId,
+  channelId: 'test',
+  serviceUrl: 'http://127.0.0.1:9/',
+  activity: { type: 'message', text, conversation: { id: conversationId } as never },
+});
+
+async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+test('delivered at once when the channel answers; undelivered ones are retried with the same id, in order, without overtaking', async () => {
+  const db = openDatabase(':memory:');
+  const channel = new FakeChannel();
+  const outbox = outboxOn(db, channel);
+  outbox.start();
+  const delivered: string[] = [];
+  outbox.onDelivered((e) => delivered.push(String(e.activity.text)));
+  try {
+    expect((await outbox.send([item('a', 'a1'), item('a', 'a2')], 500)).map((r) => r.delivered)).toEqual([true, true]);
+
+    let down = true;
+    channel.behaviour = (call) => (down && call.conversationId === 'a' ? 'fail' : 'ok');
+    const [first] = await outbox.send([item('a', 'a3')], 500);
+    expect(first!.delivered).toBe(false);
+    // Sent while a3 is still undelivered: a4 waits behind it (it is not tried before a3), and so is b's unaffected.
+    const [second] = await outbox.send([item('a', 'a4')], 500);
+    expect(second!.delivered).toBe(false);
+    expect((await outbox.send([item('b', 'b1')], 500))[0]!.delivered).toBe(true);
+    const triedBeforeUp = channel.calls.filter((c) => c.conversationId === 'a' && c.text === 'a4');
+    expect(triedBeforeUp).toEqual([]);
+    expect(outbox.pendingActivityIds('a')).toEqual([first!.activityId, second!.activityId]);
+
+    down = false;
+    await until(() => outbox.pendingCounts().size === 0, 'the retries');
+    expect(channel.taken.filter((c) => c.conversationId === 'a').map((c) => c.text)).toEqual(['a1', 'a2', 'a3', 'a4']);
+    // Every attempt of a3 carried the same id.
+    expect(new Set(channel.calls.filter((c) => c.text === 'a3').map((c) => c.id))).toEqual(new Set([first!.activityId]));
+    expect(channel.calls.filter((c) => c.text === 'a3').length).toBeGreaterThan(1);
+    expect(delivered).toEqual(['a1', 'a2', 'b1', 'a3', 'a4']);
+  } finally {
+    await outbox.close();
+  }
+});
+
+test('capped exponential backoff with jitter, counted on the oldest undelivered message', async () => {
+  const db = openDatabase(':memory:');
+  const channel = new FakeChannel();
+  channel.behaviour = () => 'fail';
+  let now = 1_000_000;
+  let random = 1;
+  const outbox = outboxOn(db, channel, { retryBaseMs: 1000, retryMaxMs: 8000, now: () => now, random: () => random });
+  await outbox.send([item('c', 'c1')], 500);
+  const delays: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const head = outbox.store.head('c')!;
+    delays.push(head.next_attempt_at - now);
+    now = head.next_attempt_at;
+    outbox.sweep();
+    await until(() => outbox.store.head('c')!.attempts === head.attempts + 1, 'the retry');
+  }
+  expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
+  // Jitter: between half and all of the delay.
+  random = 0;
+  now = outbox.store.head('c')!.next_attempt_at;
+  outbox.sweep();
+  await until(() => outbox.store.head('c')!.attempts === 8, 'the retry');
+  expect(outbox.store.head('c')!.next_attempt_at - now).toBe(4000);
+  // Not due yet: a sweep does not try.
+  const calls = channel.calls.length;
+  outbox.sweep();
+  await sleep(20);
+  expect(channel.calls.length).toBe(calls);
+  await outbox.close();
+});
+
+test('a permanent refusal (404) or a message too old is given up; the conversation goes on with the next', async () => {
+  const db = openDatabase(':memory:');
+  const channel = new FakeChannel();
+  let now = 0;
+  const outbox = outboxOn(db, channel, { maxAgeMs: 10_000, now: () => now });
+  channel.behaviour = (call) => (call.text === 'gone' ? 404 : 'ok');
+  const results = await outbox.send([item('d', 'gone'), item('d', 'next')], 500);
+  expect(results.map((r) => r.delivered)).toEqual([false, true]);
+  expect(channel.taken.map((c) => c.text)).toEqual(['next']);
+
+  channel.behaviour = () => 'fail';
+  await outbox.send([item('e', 'old')], 500);
+  now = 20_000; // older than maxAgeMs by the next attempt
+  channel.behaviour = (call) => (call.text === 'old' ? 'fail' : 'ok');
+  await outbox.send([item('e', 'new')], 500);
+  expect(outbox.pendingCounts().size).toBe(0);
+  expect(channel.taken.map((c) => c.text)).toEqual(['next', 'new']);
+  expect(db.prepare(`SELECT COUNT(*) FROM outbox_messages WHERE status = 'failed'`).pluck().get()).toBe(2);
+  await outbox.close();
+});
+
+test('an attempt that hangs is cut at attemptTimeoutMs; the sender is not held longer than it asked', async () => {
+  const db = openDatabase(':memory:');
+  const channel = new FakeChannel();
+  channel.behaviour = () => 'hang';
+  const outbox = outboxOn(db, channel, { attemptTimeoutMs: 1500 });
+  const started = Date.now();
+  const [result] = await outbox.send([item('h', 'h1')], 50);
+  expect(result!.delivered).toBe(false);
+  expect(Date.now() - started).toBeLessThan(1000); // the sender's own wait, not the attempt's
+  channel.behaviour = () => 'ok';
+  outbox.start();
+  // The hanging attempt is aborted at 1.5 s, then retried: this time the channel takes it.
+  await until(() => channel.taken.length === 1, 'delivery after the hang');
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+  expect(new Set(channel.calls.map((c) => c.id)).size).toBe(1);
+  await outbox.close();
+});
+
+test('after a restart, what was left undelivered is delivered from the table', async () => {
+  const db = openDatabase(':memory:');
+  const channel = new FakeChannel();
+  channel.behaviour = () => 'fail';
+  const before = outboxOn(db, channel);
+  await before.send([item('r', 'r1'), item('r', 'r2')], 300);
+  await before.close();
+  expect(before.pendingActivityIds('r')).toHaveLength(2);
+
+  channel.behaviour = () => 'ok';
+  const after = outboxOn(db, channel); // a new process on the same database
+  after.start();
+  await until(() => channel.taken.length === 2, 'the resumed delivery');
+  expect(channel.taken.map((c) => c.text)).toEqual(['r1', 'r2']);
+  await after.close();
+});
