@@ -3,8 +3,12 @@
 import type { ConversationReference } from 'botbuilder';
 import { type Database, migrate, withBusyRetry } from './storage/database';
 
+/** How many conversations' last saved reference are remembered to skip rewriting an unchanged one. */
+const REMEMBERED = 10000;
+
 export class ConversationReferences {
   private readonly upsert;
+  private readonly lastSaved = new Map<string, string>();
   private readonly select;
 
   constructor(db: Database) {
@@ -27,7 +31,15 @@ export class ConversationReferences {
   save(reference: Partial<ConversationReference>): void {
     const id = reference.conversation?.id;
     if (!id) return;
-    withBusyRetry(() => this.upsert.run(id, JSON.stringify(reference), new Date().toISOString()));
+    // The incoming activity id changes every turn but is not needed to write to the seller later;
+    // without it the reference rarely changes, so most turns write nothing.
+    const { activityId: _activityId, ...stable } = reference;
+    const json = JSON.stringify(stable);
+    if (this.lastSaved.get(id) === json) return;
+    withBusyRetry(() => this.upsert.run(id, json, new Date().toISOString()));
+    this.lastSaved.delete(id);
+    this.lastSaved.set(id, json);
+    if (this.lastSaved.size > REMEMBERED) this.lastSaved.delete(this.lastSaved.keys().next().value as string);
   }
 
   get(conversationId: string): Partial<ConversationReference> | undefined {

@@ -3,6 +3,7 @@
 // (SIGKILL included) at any point leaves a consistent queue behind.
 import { randomInt } from 'node:crypto';
 import type { Language } from '../../knowledge/schema';
+import type { Statement } from 'better-sqlite3';
 import { type Database, migrate, withBusyRetry } from '../storage/database';
 
 export type SessionStatus = 'waiting' | 'active' | 'missed' | 'closed';
@@ -252,6 +253,18 @@ export interface NewSession {
 }
 
 export class HandoffStore {
+  /** Prepared once per SQL text: preparing is a measurable share of a turn when done per message. */
+  private readonly statements = new Map<string, Statement>();
+
+  private prepare<P extends unknown[] | {} = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Statement<P, R>;
+  }
+
   constructor(private readonly db: Database) {
     migrate(db, 'handoff/001-create', MIGRATION);
   }
@@ -263,8 +276,8 @@ export class HandoffStore {
       for (let i = 0; i < 4; i++) suffix += CASE_ALPHABET[randomInt(CASE_ALPHABET.length)];
       const candidate = `CS-${datePart}-${suffix}`;
       const taken =
-        this.db.prepare('SELECT 1 FROM handoff_sessions WHERE case_number = ?').get(candidate) ??
-        this.db.prepare('SELECT 1 FROM handoff_tickets WHERE case_number = ?').get(candidate);
+        this.prepare('SELECT 1 FROM handoff_sessions WHERE case_number = ?').get(candidate) ??
+        this.prepare('SELECT 1 FROM handoff_tickets WHERE case_number = ?').get(candidate);
       if (!taken) return candidate;
     }
   }
@@ -278,11 +291,11 @@ export class HandoffStore {
   createSession(input: NewSession, caseDate: string): Session | undefined {
     const run = this.db.transaction((): Session | undefined => {
       if (this.openSession(input.conversationId)) return undefined;
-      this.db
+      this
         .prepare(`UPDATE handoff_sessions SET status = 'closed', closed_by = 'superseded', closed_at = ? WHERE conversation_id = ? AND status = 'missed'`)
         .run(input.queuedAt, input.conversationId);
       const status = input.status ?? 'waiting';
-      const info = this.db
+      const info = this
         .prepare(
           `INSERT INTO handoff_sessions (conversation_id, channel_id, status, reason, language, queued_at, accepted_at, agent,
              case_number, summary, estimate_minutes, last_notified_position)
@@ -309,13 +322,13 @@ export class HandoffStore {
   }
 
   session(id: number): Session | undefined {
-    const row = this.db.prepare<[number], SessionRow>('SELECT * FROM handoff_sessions WHERE id = ?').get(id);
+    const row = this.prepare<[number], SessionRow>('SELECT * FROM handoff_sessions WHERE id = ?').get(id);
     return row ? toSession(row) : undefined;
   }
 
   /** The waiting or active session of a conversation. */
   openSession(conversationId: string): Session | undefined {
-    const row = this.db
+    const row = this
       .prepare<[string], SessionRow>(`SELECT * FROM handoff_sessions WHERE conversation_id = ? AND status IN ('waiting', 'active')`)
       .get(conversationId);
     return row ? toSession(row) : undefined;
@@ -323,7 +336,7 @@ export class HandoffStore {
 
   /** The conversation's most recent session, whatever its status. */
   latestSession(conversationId: string): Session | undefined {
-    const row = this.db
+    const row = this
       .prepare<[string], SessionRow>('SELECT * FROM handoff_sessions WHERE conversation_id = ? ORDER BY id DESC LIMIT 1')
       .get(conversationId);
     return row ? toSession(row) : undefined;
@@ -331,21 +344,21 @@ export class HandoffStore {
 
   /** Oldest first: index + 1 is the position. */
   waiting(): Session[] {
-    return this.db
+    return this
       .prepare<[], SessionRow>(`SELECT * FROM handoff_sessions WHERE status = 'waiting' ORDER BY queued_at, id`)
       .all()
       .map(toSession);
   }
 
   active(): Session[] {
-    return this.db
+    return this
       .prepare<[], SessionRow>(`SELECT * FROM handoff_sessions WHERE status = 'active' ORDER BY accepted_at, id`)
       .all()
       .map(toSession);
   }
 
   missed(since: string, limit = 100): Session[] {
-    return this.db
+    return this
       .prepare<[string, number], SessionRow>(
         `SELECT * FROM handoff_sessions WHERE status = 'missed' AND queued_at >= ? ORDER BY queued_at DESC, id DESC LIMIT ?`,
       )
@@ -354,7 +367,7 @@ export class HandoffStore {
   }
 
   position(session: Session): number {
-    const row = this.db
+    const row = this
       .prepare<[string, string, number], { ahead: number }>(
         `SELECT COUNT(*) AS ahead FROM handoff_sessions WHERE status = 'waiting' AND (queued_at < ? OR (queued_at = ? AND id < ?))`,
       )
@@ -366,7 +379,7 @@ export class HandoffStore {
   accept(id: number, agent: string, at: string): boolean {
     return withBusyRetry(
       () =>
-        this.db
+        this
           .prepare(`UPDATE handoff_sessions SET status = 'active', agent = ?, accepted_at = ? WHERE id = ? AND status IN ('waiting', 'missed')`)
           .run(agent, at, id).changes === 1,
     );
@@ -377,7 +390,7 @@ export class HandoffStore {
     const placeholders = from.map(() => '?').join(', ');
     return withBusyRetry(
       () =>
-        this.db
+        this
           .prepare(`UPDATE handoff_sessions SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status IN (${placeholders})`)
           .run(by, at, id, ...from).changes === 1,
     );
@@ -385,7 +398,7 @@ export class HandoffStore {
 
   markMissed(id: number, at: string): boolean {
     return withBusyRetry(
-      () => this.db.prepare(`UPDATE handoff_sessions SET status = 'missed', closed_at = ? WHERE id = ? AND status = 'waiting'`).run(at, id).changes === 1,
+      () => this.prepare(`UPDATE handoff_sessions SET status = 'missed', closed_at = ? WHERE id = ? AND status = 'waiting'`).run(at, id).changes === 1,
     );
   }
 
@@ -399,12 +412,12 @@ export class HandoffStore {
       values.push(typeof value === 'boolean' ? (value ? 1 : 0) : key === 'summary' ? JSON.stringify(value) : value);
     }
     if (!sets.length) return;
-    withBusyRetry(() => this.db.prepare(`UPDATE handoff_sessions SET ${sets.join(', ')} WHERE id = ?`).run(...values, id));
+    withBusyRetry(() => this.prepare(`UPDATE handoff_sessions SET ${sets.join(', ')} WHERE id = ?`).run(...values, id));
   }
 
   /** Minutes agents spent on the last `limit` chats they finished (for the wait estimate). */
   recentHandlingMinutes(limit = 20): number[] {
-    return this.db
+    return this
       .prepare<[number], { minutes: number }>(
         `SELECT (julianday(closed_at) - julianday(accepted_at)) * 1440 AS minutes FROM handoff_sessions
          WHERE status = 'closed' AND closed_by IN ('agent', 'seller') AND accepted_at IS NOT NULL AND closed_at IS NOT NULL
@@ -418,8 +431,8 @@ export class HandoffStore {
   /** Whether the hub has ever seen this conversation (a session or a ticket). */
   knows(conversationId: string): boolean {
     return Boolean(
-      this.db.prepare('SELECT 1 FROM handoff_sessions WHERE conversation_id = ? LIMIT 1').get(conversationId) ??
-        this.db.prepare(`SELECT 1 FROM handoff_tickets WHERE conversation_id = ? AND status <> 'draft' LIMIT 1`).get(conversationId),
+      this.prepare('SELECT 1 FROM handoff_sessions WHERE conversation_id = ? LIMIT 1').get(conversationId) ??
+        this.prepare(`SELECT 1 FROM handoff_tickets WHERE conversation_id = ? AND status <> 'draft' LIMIT 1`).get(conversationId),
     );
   }
 
@@ -428,8 +441,8 @@ export class HandoffStore {
   /** Outside hours the seller's next message becomes a ticket: this remembers that we asked for it. */
   createDraftTicket(conversationId: string, channelId: string, language: Language, at: string, caseDate: string): Ticket {
     const run = this.db.transaction(() => {
-      this.db.prepare(`DELETE FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft'`).run(conversationId);
-      const info = this.db
+      this.prepare(`DELETE FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft'`).run(conversationId);
+      const info = this
         .prepare(`INSERT INTO handoff_tickets (conversation_id, channel_id, status, language, case_number, created_at) VALUES (?, ?, 'draft', ?, ?, ?)`)
         .run(conversationId, channelId, language, this.newCaseNumber(caseDate), at);
       return this.ticketById(Number(info.lastInsertRowid))!;
@@ -438,24 +451,24 @@ export class HandoffStore {
   }
 
   draftTicket(conversationId: string): Ticket | undefined {
-    const row = this.db
+    const row = this
       .prepare<[string], TicketRow>(`SELECT * FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft' ORDER BY id DESC LIMIT 1`)
       .get(conversationId);
     return row ? toTicket(row) : undefined;
   }
 
   deleteDraftTickets(conversationId: string): void {
-    withBusyRetry(() => this.db.prepare(`DELETE FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft'`).run(conversationId));
+    withBusyRetry(() => this.prepare(`DELETE FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft'`).run(conversationId));
   }
 
   deleteDraftsBefore(at: string): void {
-    withBusyRetry(() => this.db.prepare(`DELETE FROM handoff_tickets WHERE status = 'draft' AND created_at < ?`).run(at));
+    withBusyRetry(() => this.prepare(`DELETE FROM handoff_tickets WHERE status = 'draft' AND created_at < ?`).run(at));
   }
 
   saveTicket(id: number, text: string, attachments: AttachmentInfo[], at: string): Ticket | undefined {
     const changed = withBusyRetry(
       () =>
-        this.db
+        this
           .prepare(`UPDATE handoff_tickets SET status = 'open', text = ?, attachments = ?, saved_at = ? WHERE id = ? AND status = 'draft'`)
           .run(text, JSON.stringify(attachments), at, id).changes,
     );
@@ -463,37 +476,37 @@ export class HandoffStore {
   }
 
   ticketById(id: number): Ticket | undefined {
-    const row = this.db.prepare<[number], TicketRow>('SELECT * FROM handoff_tickets WHERE id = ?').get(id);
+    const row = this.prepare<[number], TicketRow>('SELECT * FROM handoff_tickets WHERE id = ?').get(id);
     return row ? toTicket(row) : undefined;
   }
 
   ticketByCase(caseNumber: string): Ticket | undefined {
-    const row = this.db.prepare<[string], TicketRow>(`SELECT * FROM handoff_tickets WHERE case_number = ? AND status <> 'draft'`).get(caseNumber);
+    const row = this.prepare<[string], TicketRow>(`SELECT * FROM handoff_tickets WHERE case_number = ? AND status <> 'draft'`).get(caseNumber);
     return row ? toTicket(row) : undefined;
   }
 
   openTickets(): Ticket[] {
-    return this.db.prepare<[], TicketRow>(`SELECT * FROM handoff_tickets WHERE status = 'open' ORDER BY saved_at, id`).all().map(toTicket);
+    return this.prepare<[], TicketRow>(`SELECT * FROM handoff_tickets WHERE status = 'open' ORDER BY saved_at, id`).all().map(toTicket);
   }
 
   openTicketsOf(conversationId: string): Ticket[] {
-    return this.db
+    return this
       .prepare<[string], TicketRow>(`SELECT * FROM handoff_tickets WHERE conversation_id = ? AND status = 'open' ORDER BY id`)
       .all(conversationId)
       .map(toTicket);
   }
 
   setTicketStatus(id: number, status: 'answered' | 'dismissed'): boolean {
-    return withBusyRetry(() => this.db.prepare(`UPDATE handoff_tickets SET status = ? WHERE id = ? AND status = 'open'`).run(status, id).changes === 1);
+    return withBusyRetry(() => this.prepare(`UPDATE handoff_tickets SET status = ? WHERE id = ? AND status = 'open'`).run(status, id).changes === 1);
   }
 
   /** Retention (TRANSCRIPT_RETENTION_DAYS): finished sessions, handled tickets and agent messages before `at`. */
   purgeBefore(at: string): number {
     const run = this.db.transaction(() => {
-      let n = this.db.prepare(`DELETE FROM handoff_sessions WHERE status = 'closed' AND closed_at < ?`).run(at).changes;
-      n += this.db.prepare(`DELETE FROM handoff_sessions WHERE status = 'missed' AND queued_at < ?`).run(at).changes;
-      n += this.db.prepare(`DELETE FROM handoff_tickets WHERE status IN ('answered', 'dismissed') AND COALESCE(saved_at, created_at) < ?`).run(at).changes;
-      n += this.db.prepare('DELETE FROM handoff_agent_messages WHERE created_at < ?').run(at).changes;
+      let n = this.prepare(`DELETE FROM handoff_sessions WHERE status = 'closed' AND closed_at < ?`).run(at).changes;
+      n += this.prepare(`DELETE FROM handoff_sessions WHERE status = 'missed' AND queued_at < ?`).run(at).changes;
+      n += this.prepare(`DELETE FROM handoff_tickets WHERE status IN ('answered', 'dismissed') AND COALESCE(saved_at, created_at) < ?`).run(at).changes;
+      n += this.prepare('DELETE FROM handoff_agent_messages WHERE created_at < ?').run(at).changes;
       return n;
     });
     return withBusyRetry(() => run.immediate());
@@ -503,7 +516,7 @@ export class HandoffStore {
 
   addAgentMessage(conversationId: string, sessionId: number | null, agent: string, text: string, at: string): AgentMessage {
     const info = withBusyRetry(() =>
-      this.db
+      this
         .prepare('INSERT INTO handoff_agent_messages (conversation_id, session_id, agent, text, created_at, delivered) VALUES (?, ?, ?, ?, ?, 0)')
         .run(conversationId, sessionId, agent, text, at),
     );
@@ -511,16 +524,16 @@ export class HandoffStore {
   }
 
   markDelivered(id: number): void {
-    withBusyRetry(() => this.db.prepare('UPDATE handoff_agent_messages SET delivered = 1 WHERE id = ?').run(id));
+    withBusyRetry(() => this.prepare('UPDATE handoff_agent_messages SET delivered = 1 WHERE id = ?').run(id));
   }
 
   agentMessage(id: number): AgentMessage | undefined {
-    const row = this.db.prepare<[number], AgentMessageRow>('SELECT * FROM handoff_agent_messages WHERE id = ?').get(id);
+    const row = this.prepare<[number], AgentMessageRow>('SELECT * FROM handoff_agent_messages WHERE id = ?').get(id);
     return row ? toAgentMessage(row) : undefined;
   }
 
   agentMessages(conversationId: string): AgentMessage[] {
-    return this.db
+    return this
       .prepare<[string], AgentMessageRow>('SELECT * FROM handoff_agent_messages WHERE conversation_id = ? ORDER BY id')
       .all(conversationId)
       .map(toAgentMessage);

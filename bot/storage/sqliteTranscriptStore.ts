@@ -33,6 +33,9 @@ interface ActivityRow {
  */
 export class SqliteTranscriptStore implements TranscriptStore {
   private readonly insert;
+  private readonly insertAll: (rows: NewRow[]) => void;
+  /** Rows logged in this tick, written together in one transaction (a turn logs 3–5 activities). */
+  private batch?: { rows: NewRow[]; written: Promise<void> };
   private readonly selectPage;
   private readonly selectTranscripts;
   private readonly selectRecent;
@@ -60,6 +63,9 @@ export class SqliteTranscriptStore implements TranscriptStore {
        SELECT @channelId, @conversationId, COALESCE(MAX(sequence), 0) + 1, @timestamp, @role, @type, @activity
        FROM transcript_activities WHERE channel_id = @channelId AND conversation_id = @conversationId`,
     );
+    this.insertAll = db.transaction((rows: NewRow[]) => {
+      for (const row of rows) this.insert.run(row);
+    });
     this.selectPage = db.prepare<[string, string, number, string], ActivityRow & { sequence: number }>(
       `SELECT sequence, timestamp, activity FROM transcript_activities
        WHERE channel_id = ? AND conversation_id = ? AND sequence > ? AND timestamp >= ?
@@ -98,18 +104,36 @@ export class SqliteTranscriptStore implements TranscriptStore {
     const timestamp = given && !Number.isNaN(given.getTime()) ? given : new Date();
     // Store a copy so the caller's object is not modified.
     const json = JSON.stringify({ ...activity, timestamp });
-    // One INSERT … SELECT takes the write lock before reading MAX(sequence), so two
-    // connections cannot hand out the same sequence number.
-    withBusyRetry(() =>
-      this.insert.run({
-        channelId,
-        conversationId,
-        timestamp: timestamp.toISOString(),
-        role: activity.from?.role ?? null,
-        type: activity.type ?? null,
-        activity: json,
-      }),
-    );
+    const row: NewRow = {
+      channelId,
+      conversationId,
+      timestamp: timestamp.toISOString(),
+      role: activity.from?.role ?? null,
+      type: activity.type ?? null,
+      activity: json,
+    };
+    // TranscriptLoggerMiddleware logs a turn's activities one after another in the same tick; they
+    // are committed together in a microtask, before the turn's HTTP response goes out.
+    if (!this.batch) {
+      const rows: NewRow[] = [];
+      this.batch = { rows, written: Promise.resolve().then(() => this.writeBatch(rows)) };
+    }
+    this.batch.rows.push(row);
+    return this.batch.written;
+  }
+
+  /** Writes what is logged but not yet committed (reads call it, so they see every logged activity). */
+  flush(): void {
+    if (this.batch) this.writeBatch(this.batch.rows);
+  }
+
+  private writeBatch(rows: NewRow[]): void {
+    if (this.batch?.rows === rows) this.batch = undefined;
+    if (rows.length === 0) return;
+    const pending = rows.splice(0);
+    // Each INSERT … SELECT takes the write lock before reading MAX(sequence), so two connections
+    // cannot hand out the same sequence number.
+    withBusyRetry(() => this.insertAll(pending));
   }
 
   async getTranscriptActivities(
@@ -124,6 +148,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
       after = Number(continuationToken);
       if (!Number.isSafeInteger(after)) throw new Error(`Invalid continuation token "${continuationToken}"`);
     }
+    this.flush();
     // '' sorts before every ISO timestamp, i.e. no lower bound.
     const since = startDate ? startDate.toISOString() : '';
     const rows = this.selectPage.all(channelId, conversationId, after, since);
@@ -133,6 +158,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
 
   async listTranscripts(channelId: string, continuationToken?: string): Promise<PagedResult<TranscriptInfo>> {
     if (!channelId) throw new Error('Missing channelId');
+    this.flush();
     const rows = this.selectTranscripts.all({ channelId, token: continuationToken || null });
     const items = rows.map((r) => ({ channelId, id: r.id, created: new Date(r.created) }));
     return page(items, items.length === TRANSCRIPT_PAGE_SIZE ? items[items.length - 1].id : undefined);
@@ -140,6 +166,7 @@ export class SqliteTranscriptStore implements TranscriptStore {
 
   async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
     requireIds(channelId, conversationId);
+    this.flush();
     withBusyRetry(() => this.deleteConversation.run(channelId, conversationId));
   }
 
@@ -148,11 +175,13 @@ export class SqliteTranscriptStore implements TranscriptStore {
     requireIds(channelId, conversationId);
     const n = Math.floor(limit);
     if (!(n > 0)) return [];
+    this.flush();
     return this.selectRecent.all(channelId, conversationId, n).map(toActivity);
   }
 
   /** Retention: deletes activities stamped before `date`; returns how many were deleted. */
   deleteOlderThan(date: Date): number {
+    this.flush();
     return withBusyRetry(() => this.deleteBefore.run(date.toISOString()).changes);
   }
 }
