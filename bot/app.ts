@@ -148,6 +148,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       await queue.drain();
       await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;
+      transcripts.flush();
       closeDatabase(db);
     },
   };
