@@ -1,7 +1,8 @@
 // The intent classifier: command rules first, then a sparse logistic regression whose confidence is
 // damped for messages the training data barely covers, so that out-of-scope text lands on `none`.
-import { extractFeatures } from './features';
+import { FeatureExtractor, type GroupWeights } from './features';
 import { INTENTS, type Intent } from './intentIds';
+import { type ConceptLexicon, projectConceptLexicon } from './lexicon';
 import { DEFAULT_TRAINING, SoftmaxRegression, type TrainingOptions, Vectorizer, softmaxInPlace } from './model';
 import { type Example, type Rule, loadRules, loadTrainingExamples, utteranceKey } from './trainingData';
 
@@ -21,21 +22,34 @@ export interface ClassifierOptions {
   training?: TrainingOptions;
   /**
    * How strongly unfamiliar messages are pushed towards `none`: logits are scaled by
-   * coverage^coverageExponent, where coverage is the share of the message's features seen in training.
+   * coverage^coverageExponent, where coverage is the share of the message's features seen in training
+   * (weighted by group, see `coverageWeights`).
    */
   coverageExponent?: number;
   /** Weight of a matching rule in the final scores (the model keeps the rest). */
   ruleWeight?: number;
   /** Below this best in-scope score a message is out of scope even when `none` itself scores lower. */
   noneThreshold?: number;
-  /** Training weight of out-of-scope examples relative to in-scope ones (there are many more of them). */
+  /**
+   * Training weight of out-of-scope examples relative to in-scope ones. Above 1 because near-domain
+   * `none` messages share most of their words with in-scope ones (리뷰 삭제 vs 상품 삭제).
+   */
   noneWeight?: number;
+  /** Concept lexicon; intents/lexicon.json when left out, null for none. */
+  lexicon?: ConceptLexicon | null;
+  /** Add features for pairs of concepts in one message. */
+  conceptPairs?: boolean;
+  /** Share of each feature group in a message's vector (see features.ts). */
+  groupWeights?: Partial<GroupWeights>;
+  /** How much a feature of each group counts towards coverage (see DEFAULT_COVERAGE_WEIGHTS). */
+  coverageWeights?: Partial<GroupWeights>;
 }
 
 const NONE_INDEX = INTENTS.indexOf('none');
 
 export class IntentClassifier {
-  private readonly vectorizer = new Vectorizer();
+  private readonly extractor: FeatureExtractor;
+  private readonly vectorizer: Vectorizer;
   private readonly model: SoftmaxRegression;
   private readonly rules = new Map<string, Intent>();
   private readonly coverageExponent: number;
@@ -47,14 +61,18 @@ export class IntentClassifier {
     this.ruleWeight = options.ruleWeight ?? 0.95;
     this.noneThreshold = options.noneThreshold ?? 0.35;
     for (const rule of rules) for (const phrase of rule.exact) this.rules.set(utteranceKey(phrase), rule.intent);
-    const features = examples.map((e) => extractFeatures(e.text));
-    this.vectorizer.fit(features);
+    this.extractor = new FeatureExtractor({
+      lexicon: options.lexicon === undefined ? projectConceptLexicon() : options.lexicon,
+      conceptPairs: options.conceptPairs,
+    });
+    this.vectorizer = new Vectorizer(options.groupWeights, options.coverageWeights);
+    const vectors = this.vectorizer.fitTransform(examples.map((e) => this.extractor.extract(e.text)));
     this.model = new SoftmaxRegression(this.vectorizer.size, INTENTS.length);
     this.model.train(
-      features.map((f) => this.vectorizer.transform(f)),
+      vectors,
       examples.map((e) => INTENTS.indexOf(e.intent)),
       options.training ?? DEFAULT_TRAINING,
-      INTENTS.map((intent) => (intent === 'none' ? (options.noneWeight ?? 1) : 1)),
+      INTENTS.map((intent) => (intent === 'none' ? (options.noneWeight ?? 1.3) : 1)),
     );
   }
 
@@ -73,7 +91,7 @@ export class IntentClassifier {
   }
 
   classify(text: string): Classification {
-    const x = this.vectorizer.transform(extractFeatures(text));
+    const x = this.vectorizer.transform(this.extractor.extract(text));
     const scores = this.model.logits(x);
     const damping = Math.pow(x.coverage, this.coverageExponent);
     for (let j = 0; j < scores.length; j++) scores[j] *= damping;

@@ -31,10 +31,16 @@ export interface Evaluation {
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
 
 export function evaluate(classifier: IntentClassifier, data: { text: string; intent: Intent }[]): Evaluation {
-  const predictions = data.map(({ text, intent }) => {
-    const result = classifier.classify(text);
-    return { text, expected: intent, predicted: result.intent, score: result.score };
-  });
+  return scorePredictions(
+    data.map(({ text, intent }) => {
+      const result = classifier.classify(text);
+      return { text, expected: intent, predicted: result.intent, score: result.score };
+    }),
+  );
+}
+
+/** The metrics of a set of predictions (cross-validation pools the predictions of every fold). */
+export function scorePredictions(predictions: Prediction[]): Evaluation {
   const confusion: Record<string, Record<string, number>> = {};
   for (const p of predictions) {
     confusion[p.expected] ??= {};

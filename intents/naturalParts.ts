@@ -13,3 +13,16 @@ export const NGrams: { ngrams(sequence: string[], n: number, start?: string, end
   require('natural/lib/natural/ngrams/ngrams');
 export const DamerauLevenshteinDistance: (a: string, b: string, options?: object) => number =
   require('natural/lib/natural/distance/levenshtein_distance').DamerauLevenshteinDistance;
+
+const stemCache = new Map<string, string>();
+
+/** Porter stem of one token, memoised: natural's stemmer is slow and the same words recur in every message. */
+export function stem(token: string): string {
+  let stemmed = stemCache.get(token);
+  if (stemmed === undefined) {
+    if (stemCache.size > 50_000) stemCache.clear(); // bounded: a long-running bot sees endless typos
+    stemmed = PorterStemmer.stem(token);
+    stemCache.set(token, stemmed);
+  }
+  return stemmed;
+}

@@ -56,3 +56,26 @@ export function toLooseJamo(text: string): string {
   }
   return out;
 }
+
+// Vowels a slip of the finger swaps (adjacent or shifted keys, ㅐ/ㅔ confusion), folded for skeletons.
+const SKELETON_VOWEL: Record<string, string> = {
+  'ㅐ': 'ㅔ', 'ㅒ': 'ㅔ', 'ㅖ': 'ㅔ', 'ㅑ': 'ㅏ', 'ㅕ': 'ㅓ', 'ㅛ': 'ㅗ', 'ㅠ': 'ㅜ', 'ㅙ': 'ㅚ', 'ㅞ': 'ㅚ', 'ㅢ': 'ㅡ',
+};
+
+/**
+ * Each syllable as its initial and folded vowel, final consonant dropped ("삭제했" → ["ㅅㅏ", "ㅈㅔ",
+ * "ㅎㅔ"]): a missing or extra final (됬/됐, 햇/했) or a swapped vowel (샥/삭) leaves it unchanged.
+ */
+export function toSkeleton(text: string): string[] {
+  const out: string[] = [];
+  for (const ch of text) {
+    const code = ch.charCodeAt(0) - 0xac00;
+    if (code < 0 || code > 11171) {
+      out.push(ch);
+      continue;
+    }
+    const medial = MEDIALS[Math.floor((code % 588) / 28)];
+    out.push(INITIALS[Math.floor(code / 588)] + (SKELETON_VOWEL[medial] ?? medial));
+  }
+  return out;
+}

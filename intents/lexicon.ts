@@ -1,0 +1,301 @@
+// The concept lexicon (intents/lexicon.json): Korean stems and English words that mean the same thing
+// in this domain, each group mapped to one concept ("DELETE", "RESTORE", …).
+//
+// Character n-grams only know the words the training data happens to use; a concept feature lets a
+// new paraphrase ("없애고 싶어요", "unlist") and the other language share what the model learnt from
+// its synonyms. The file is edited by hand, so every problem is reported with the concept and entry.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { projectPath } from '../bot/paths';
+import { toLooseJamo, toSkeleton } from './normalize';
+import { WordTokenizer, stem } from './naturalParts';
+import { TrainingDataError } from './trainingData';
+
+export const LEXICON_FILE = projectPath('intents', 'lexicon.json');
+
+const conceptSchema = z
+  .strictObject({
+    id: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'concept id must be UPPER_SNAKE_CASE'),
+    note: z.string().optional(),
+    ko: z.array(z.string().trim().regex(/^[\uAC00-\uD7A3\u3131-\u318E0-9 ]+$/, 'a Korean entry holds Hangul and digits only')).default([]),
+    en: z.array(z.string().trim().regex(/^[a-z0-9][a-z0-9'/:. -]*$/, 'an English entry is lower-case words')).default([]),
+  })
+  .refine((c) => c.ko.length + c.en.length > 0, 'a concept needs at least one ko or en entry');
+
+const lexiconSchema = z.strictObject({
+  $comment: z.string().optional(),
+  concepts: z.array(conceptSchema).min(1),
+});
+
+export type ConceptDefinition = z.infer<typeof conceptSchema>;
+
+const tokenizer = new WordTokenizer();
+/** Marks where a syllable starts, so a stem only ever matches from the start of a syllable. */
+const SYLLABLE_START = '\u00b7';
+/** Below this length a slip of one letter is as likely to be another word ("hour"/"your"). */
+const FUZZY_MIN_LENGTH = 5;
+
+/**
+ * Korean text as loose jamo with a marker before every syllable: "지웠" still contains the stem "지워"
+ * (ㅈㅣ·ㅇㅝ is a prefix of ㅈㅣ·ㅇㅝㅆ), 삭재 folds to 삭제, and a typed "ㄱㅅ" cannot match across
+ * the syllables of "삭세".
+ */
+function lexiconKey(compactText: string): string {
+  return koreanUnits(compactText).key;
+}
+
+interface KoreanUnits {
+  /** The lexicon key of the whole text. */
+  key: string;
+  chars: string[];
+  /** Where each character starts in `key`. */
+  starts: number[];
+  loose: string[];
+  skeleton: string[];
+}
+
+/** The lexicon key of a text, with each character's start in it, loose jamo and skeleton. */
+function koreanUnits(compactText: string): KoreanUnits {
+  const chars = Array.from(compactText);
+  const loose: string[] = [];
+  const starts: number[] = [];
+  let key = '';
+  for (const ch of chars) {
+    const syllable = isSyllable(ch);
+    loose.push(syllable ? toLooseJamo(ch) : ch);
+    starts.push(key.length);
+    key += syllable ? SYLLABLE_START + loose[loose.length - 1] : ch;
+  }
+  return { key, chars, starts, loose, skeleton: toSkeleton(compactText) };
+}
+
+/**
+ * Jamo that differ between two syllables with the same skeleton (so the same initial): the vowel,
+ * and the final unless finals may slip. The last syllable of a stem may carry any final in the text
+ * ("지워" in "지웠"), as in exact matching.
+ */
+function jamoSlips(entry: string, text: string, last: boolean, finalsMaySlip: boolean): number {
+  if (last ? text.startsWith(entry) : text === entry) return 0;
+  const vowel = entry[1] === text[1] ? 0 : 1;
+  const final = (entry[2] ?? '') === (text[2] ?? '') || (last && entry.length === 2) ? 0 : finalsMaySlip ? 1 : 2;
+  return vowel + final;
+}
+
+/** How many characters from index `i` on start before `end` in the key. */
+function charsIn(starts: number[], i: number, end: number): number {
+  let n = 0;
+  while (i + n < starts.length && starts[i + n] < end) n++;
+  return n;
+}
+
+function isSyllable(ch: string): boolean {
+  return ch >= '\uAC00' && ch <= '\uD7A3';
+}
+
+function englishStems(text: string): string[] {
+  return tokenizer.tokenize(text.toLowerCase()).map(stem);
+}
+
+/** What an entry must start with to match at `at`: a whole initial and vowel, or one other character. */
+function headAt(text: string, at: number): string {
+  return text[at] === SYLLABLE_START ? text.slice(at, at + 3) : text[at];
+}
+
+/** Every string one deletion away, plus the word itself: two words within one edit share one of these. */
+function deletions(word: string): string[] {
+  const out = [word];
+  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
+  return out;
+}
+
+interface KoreanEntry {
+  key: string;
+  concept: number;
+}
+
+/** A stem of two or more syllables, as syllable skeletons and loose jamo, for matching with one slip. */
+interface SlipEntry {
+  skeleton: string[];
+  loose: string[];
+  concept: number;
+}
+
+interface EnglishEntry {
+  stems: string[];
+  concept: number;
+}
+
+export class ConceptLexicon {
+  readonly ids: string[];
+  /** By how an entry starts (see `headAt`), longest first, so "고객센터" claims its text before "고객" can. */
+  private readonly korean = new Map<string, KoreanEntry[]>();
+  /** Stems of two or more syllables by their first syllable's skeleton, longest first. */
+  private readonly koreanSlips = new Map<string, SlipEntry[]>();
+  /** By first stem, longest phrase first. */
+  private readonly english = new Map<string, EnglishEntry[]>();
+  /** One-edit neighbourhood of single English words, for typos ("delte", "servise"). */
+  private readonly fuzzy = new Map<string, number>();
+
+  constructor(concepts: ConceptDefinition[], source = 'lexicon') {
+    this.ids = concepts.map((c) => c.id);
+    const owner = new Map<string, string>();
+    // An entry in two concepts would fire only for the first: refused, so the file says what it does.
+    const claim = (key: string, concept: ConceptDefinition, entry: string): void => {
+      const other = owner.get(key);
+      if (other !== undefined && other !== concept.id) {
+        throw new TrainingDataError(`${source}: concept ${concept.id} entry ${JSON.stringify(entry)} is already an entry of ${other}`);
+      }
+      owner.set(key, concept.id);
+    };
+    for (const [c, concept] of concepts.entries()) {
+      if (this.ids.indexOf(concept.id) !== c) throw new TrainingDataError(`${source}: concept ${concept.id} is defined twice`);
+      for (const entry of concept.ko) claim(`ko:${this.addKorean(entry.replace(/ /g, ''), c)}`, concept, entry);
+      for (const entry of concept.en) {
+        const stems = this.addEnglish(entry, c);
+        if (stems.length === 0) throw new TrainingDataError(`${source}: concept ${concept.id} entry ${JSON.stringify(entry)} has no words`);
+        claim(`en:${stems.join(' ')}`, concept, entry);
+      }
+    }
+    for (const list of this.korean.values()) list.sort((a, b) => b.key.length - a.key.length);
+    for (const list of this.koreanSlips.values()) list.sort((a, b) => b.skeleton.length - a.skeleton.length);
+    for (const list of this.english.values()) list.sort((a, b) => b.stems.length - a.stems.length);
+  }
+
+  /**
+   * Concepts named by a message: `compactText` is the message without spaces, `tokens` its lower-case
+   * English words and `stems` their Porter stems (the caller has them already).
+   */
+  match(compactText: string, tokens: string[], stems: string[] = tokens.map(stem)): Set<string> {
+    const found = new Set<number>();
+    this.matchKorean(compactText, found);
+    this.matchEnglish(tokens, stems, found);
+    return new Set(Array.from(found, (c) => this.ids[c]));
+  }
+
+  /** Indexes a Korean stem (spaces removed); returns its key. */
+  private addKorean(entry: string, concept: number): string {
+    const key = lexiconKey(entry);
+    const list = this.korean.get(headAt(key, 0)) ?? [];
+    list.push({ key, concept });
+    this.korean.set(headAt(key, 0), list);
+    const syllables = Array.from(entry);
+    if (syllables.length >= 2 && syllables.every(isSyllable)) {
+      const skeleton = toSkeleton(entry);
+      const slips = this.koreanSlips.get(skeleton[0]) ?? [];
+      slips.push({ skeleton, loose: syllables.map((ch) => toLooseJamo(ch)), concept });
+      this.koreanSlips.set(skeleton[0], slips);
+    }
+    return key;
+  }
+
+  /** Indexes an English word or phrase; returns its stems. */
+  private addEnglish(entry: string, concept: number): string[] {
+    const stems = englishStems(entry);
+    if (stems.length === 0) return stems;
+    const list = this.english.get(stems[0]) ?? [];
+    list.push({ stems, concept });
+    this.english.set(stems[0], list);
+    if (stems.length === 1 && entry.length >= FUZZY_MIN_LENGTH) for (const d of deletions(entry)) if (!this.fuzzy.has(d)) this.fuzzy.set(d, concept);
+    return stems;
+  }
+
+  /**
+   * Leftmost-longest scan from each character's start: each stretch of text belongs to one entry, so
+   * "고객센터" does not also say "고객", and a stem never starts inside a syllable. Where no entry
+   * matches exactly, a stem of two or more syllables still matches with one slipped syllable.
+   */
+  private matchKorean(compactText: string, found: Set<number>): void {
+    const units = koreanUnits(compactText);
+    for (let i = 0; i < units.chars.length; ) {
+      const at = units.starts[i];
+      const exact = this.exactAt(units.key, at);
+      const length = exact ? charsIn(units.starts, i, at + exact.key.length) : this.matchSlip(units, i, found);
+      if (exact) found.add(exact.concept);
+      i += Math.max(1, length);
+    }
+  }
+
+  /** The longest entry that matches the key at `at`, if any. */
+  private exactAt(key: string, at: number): KoreanEntry | undefined {
+    const candidates = this.korean.get(headAt(key, at));
+    if (candidates) for (const entry of candidates) if (key.startsWith(entry.key, at)) return entry;
+    return undefined;
+  }
+
+  /**
+   * Matches a stem whose syllables all have the text's skeletons and differ from it in one jamo at
+   * most; returns its length. Two-syllable stems only forgive a slipped vowel (샥제): with a final
+   * changed they turn into everyday words too often (사람/사라져, 없애/어디에, 스톱/스토어).
+   */
+  private matchSlip(units: KoreanUnits, i: number, found: Set<number>): number {
+    for (const entry of this.koreanSlips.get(units.skeleton[i]) ?? []) {
+      const n = entry.skeleton.length;
+      if (i + n > units.chars.length) continue;
+      let slips = 0;
+      for (let k = 0; k < n && slips < 2; k++) {
+        if (units.skeleton[i + k] !== entry.skeleton[k]) slips = 2;
+        else slips += jamoSlips(entry.loose[k], units.loose[i + k], k === n - 1, n > 2);
+      }
+      if (slips < 2) {
+        found.add(entry.concept);
+        return n;
+      }
+    }
+    return 0;
+  }
+
+  private matchEnglish(tokens: string[], stems: string[], found: Set<number>): void {
+    for (let i = 0; i < stems.length; i++) {
+      const phrase = this.english.get(stems[i])?.find((e) => e.stems.every((s, k) => stems[i + k] === s));
+      if (phrase) {
+        found.add(phrase.concept);
+        i += phrase.stems.length - 1;
+        continue;
+      }
+      const slip = this.fuzzyMatch(tokens[i]);
+      if (slip !== undefined) found.add(slip);
+    }
+  }
+
+  private fuzzyMatch(token: string): number | undefined {
+    if (token.length < FUZZY_MIN_LENGTH || /\d/.test(token)) return undefined;
+    for (const d of deletions(token)) {
+      const concept = this.fuzzy.get(d);
+      if (concept !== undefined) return concept;
+    }
+    return undefined;
+  }
+}
+
+function describeEntry(raw: unknown, path: PropertyKey[]): string {
+  if (path[0] !== 'concepts' || typeof path[1] !== 'number') return path.join('.') || 'file';
+  const concept = (raw as { concepts?: { id?: unknown }[] })?.concepts?.[path[1]];
+  const name = `concept ${path[1] + 1}${typeof concept?.id === 'string' ? ` (${concept.id})` : ''}`;
+  if ((path[2] === 'ko' || path[2] === 'en') && typeof path[3] === 'number') {
+    const list = (concept as Record<string, unknown[]> | undefined)?.[path[2]];
+    return `${name} ${path[2]} entry ${path[3] + 1} ${JSON.stringify(list?.[path[3]])}`;
+  }
+  return path.length > 2 ? `${name} ${path.slice(2).join('.')}` : name;
+}
+
+export function loadLexicon(file = LEXICON_FILE): ConceptLexicon {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new TrainingDataError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const parsed = lexiconSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new TrainingDataError(parsed.error.issues.map((i) => `${file}: ${describeEntry(raw, i.path)}: ${i.message}`).join('\n'));
+  }
+  return new ConceptLexicon(parsed.data.concepts, file);
+}
+
+let projectLexicon: ConceptLexicon | undefined;
+
+/** intents/lexicon.json, read once per process (cross-validation trains many classifiers). */
+export function projectConceptLexicon(): ConceptLexicon {
+  projectLexicon ??= loadLexicon();
+  return projectLexicon;
+}
