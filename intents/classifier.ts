@@ -4,6 +4,7 @@ import { FeatureExtractor, type GroupWeights } from './features';
 import { INTENTS, type Intent } from './intentIds';
 import { type ConceptLexicon, projectConceptLexicon } from './lexicon';
 import { DEFAULT_TRAINING, SoftmaxRegression, type TrainingOptions, Vectorizer, softmaxInPlace } from './model';
+import { type ModelSnapshot, modelCacheKey, readCachedModel, writeCachedModel } from './modelCache';
 import { type Example, type Rule, loadRules, loadTrainingExamples, utteranceKey } from './trainingData';
 
 export interface RankedIntent {
@@ -56,7 +57,8 @@ export class IntentClassifier {
   private readonly ruleWeight: number;
   private readonly noneThreshold: number;
 
-  constructor(examples: Example[], rules: Rule[] = [], options: ClassifierOptions = {}) {
+  /** With a snapshot (a model trained earlier on the same data and code) nothing is trained. */
+  constructor(examples: Example[], rules: Rule[] = [], options: ClassifierOptions = {}, snapshot?: ModelSnapshot) {
     this.coverageExponent = options.coverageExponent ?? 1.5;
     this.ruleWeight = options.ruleWeight ?? 0.95;
     this.noneThreshold = options.noneThreshold ?? 0.35;
@@ -66,6 +68,12 @@ export class IntentClassifier {
       conceptPairs: options.conceptPairs,
     });
     this.vectorizer = new Vectorizer(options.groupWeights, options.coverageWeights);
+    if (snapshot) {
+      this.vectorizer.restore(snapshot.vectorizer);
+      this.model = new SoftmaxRegression(this.vectorizer.size, INTENTS.length);
+      this.model.restore(snapshot.model);
+      return;
+    }
     const vectors = this.vectorizer.fitTransform(examples.map((e) => this.extractor.extract(e.text)));
     this.model = new SoftmaxRegression(this.vectorizer.size, INTENTS.length);
     this.model.train(
@@ -76,10 +84,29 @@ export class IntentClassifier {
     );
   }
 
-  /** Trains on intents/training and intents/rules.json. */
-  static fromProjectData(options?: ClassifierOptions): IntentClassifier {
+  /**
+   * The classifier for intents/training, intents/rules.json and intents/lexicon.json. Loads the model
+   * built by `npm run build` when data, code and options are unchanged; otherwise trains (and caches).
+   */
+  static fromProjectData(options: ClassifierOptions = {}): IntentClassifier {
     const examples = loadTrainingExamples();
-    return new IntentClassifier(examples, loadRules(examples), options);
+    const rules = loadRules(examples);
+    const key = modelCacheKey(examples, rules, options);
+    const cached = readCachedModel(key);
+    if (cached) {
+      try {
+        return new IntentClassifier(examples, rules, options, cached);
+      } catch {
+        // A damaged cache file is no reason not to start: train instead.
+      }
+    }
+    const classifier = new IntentClassifier(examples, rules, options);
+    writeCachedModel(key, classifier.snapshot());
+    return classifier;
+  }
+
+  snapshot(): ModelSnapshot {
+    return { vectorizer: this.vectorizer.snapshot(), model: this.model.snapshot() };
   }
 
   get featureCount(): number {

@@ -40,6 +40,19 @@ export class Vectorizer {
     return this.index.size;
   }
 
+  snapshot(): VectorizerSnapshot {
+    return { vocabulary: [...this.index.keys()], idf: toBase64(this.idf), groupOf: toBase64(this.groupOf) };
+  }
+
+  /** Restores a vocabulary learnt earlier (see modelCache.ts); weights come from the constructor's options. */
+  restore(snapshot: VectorizerSnapshot): void {
+    this.index.clear();
+    snapshot.vocabulary.forEach((key, i) => this.index.set(key, i));
+    this.idf = new Float32Array(fromBase64(snapshot.idf).buffer);
+    this.groupOf = new Uint8Array(fromBase64(snapshot.groupOf));
+    if (this.idf.length !== this.index.size || this.groupOf.length !== this.index.size) throw new Error('model snapshot: vocabulary does not match its weights');
+  }
+
   /**
    * Learns the vocabulary and IDF from the training documents and returns their vectors, reading each
    * document's keys once (the vocabulary look-up is most of the cost at start-up).
@@ -137,6 +150,29 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+export interface VectorizerSnapshot {
+  vocabulary: string[];
+  idf: string;
+  groupOf: string;
+}
+
+export interface SoftmaxSnapshot {
+  weights: string;
+  bias: string;
+}
+
+function toBase64(array: ArrayBufferView): string {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+}
+
+/** A copy aligned for any typed array (Buffer.from(base64) may share an unaligned pool). */
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = Buffer.from(text, 'base64');
+  const copy = new Uint8Array(new ArrayBuffer(bytes.length));
+  copy.set(bytes);
+  return copy;
+}
+
 export class SoftmaxRegression {
   /** Row-major [feature][class], so a sparse message reads contiguous memory. */
   private readonly weights: Float32Array;
@@ -168,6 +204,18 @@ export class SoftmaxRegression {
 
   get memoryBytes(): number {
     return this.weights.byteLength + this.bias.byteLength;
+  }
+
+  snapshot(): SoftmaxSnapshot {
+    return { weights: toBase64(this.weights), bias: toBase64(this.bias) };
+  }
+
+  restore(snapshot: SoftmaxSnapshot): void {
+    const weights = new Float32Array(fromBase64(snapshot.weights).buffer);
+    const bias = new Float64Array(fromBase64(snapshot.bias).buffer);
+    if (weights.length !== this.weights.length || bias.length !== this.bias.length) throw new Error('model snapshot: weights do not match the vocabulary');
+    this.weights.set(weights);
+    this.bias.set(bias);
   }
 }
 
