@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { projectPath } from '../bot/paths';
 import { LEXICON_FILE } from './lexicon';
+import type { ClassifierOptions } from './classifier';
 import type { SoftmaxSnapshot, VectorizerSnapshot } from './model';
 import type { Example, Rule } from './trainingData';
 
@@ -27,7 +28,7 @@ function codeFingerprint(): string {
 }
 
 /** Undefined when the options cannot be fingerprinted (a lexicon object passed in): then nothing is cached. */
-export function modelCacheKey(examples: Example[], rules: Rule[], options: { lexicon?: unknown }): string | undefined {
+export function modelCacheKey(examples: Example[], rules: Rule[], options: ClassifierOptions): string | undefined {
   if (options.lexicon !== undefined) return undefined;
   return createHash('sha256')
     .update(String(FORMAT))
