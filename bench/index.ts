@@ -15,7 +15,7 @@ import { type ServerProcess, collectGarbage, processMemory, startServer } from '
 import { MB, median, round, summarize } from './stats';
 
 const ECHO_STACK = 'restify 11 + the same JSON body parser and limit + CloudAdapter (no credentials) + ActivityHandler echo; no state, storage, transcript or NLU';
-const OURS_STACK = 'node dist/bot/index.js: local mode, SQLite state + transcript in a temp DATA_DIR, LOG_LEVEL=warn';
+const OURS_STACK = 'node dist/bot/index.js with the flags of npm start: local mode, SQLite state + transcript in a temp DATA_DIR, LOG_LEVEL=warn';
 
 const TARGETS = {
   nluP99Ms: 0.5,
@@ -33,9 +33,15 @@ const { values: args } = parseArgs({
     'round-seconds': { type: 'string' },
     conversations: { type: 'string' },
     connections: { type: 'string', default: '8' },
-    'node-args': { type: 'string', default: '' },
+    'node-args': { type: 'string' },
   },
 });
+
+/** The node flags `npm start` runs the bot with, so the benchmark measures the bot as it is deployed. */
+function startScriptNodeArgs(): string[] {
+  const start: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).scripts.start;
+  return /\bnode\s+(.*?)\s*dist\/bot\/index\.js/.exec(start)?.[1].split(/\s+/).filter(Boolean) ?? [];
+}
 
 const quick = args.quick;
 const settings = {
@@ -46,8 +52,8 @@ const settings = {
   memoryConversations: Number(args.conversations ?? (quick ? 500 : 10000)),
   startupSamples: quick ? 1 : 3,
   nluMessages: quick ? 2000 : 12000,
-  /** Extra node flags for our bot (e.g. --node-args=--max-old-space-size=128), to try settings. */
-  nodeArgs: args['node-args'].split(' ').filter(Boolean),
+  /** Node flags for our bot: those of `npm start` unless --node-args tries others. */
+  nodeArgs: args['node-args'] === undefined ? startScriptNodeArgs() : args['node-args'].split(' ').filter(Boolean),
 };
 
 type Server = 'ours' | 'echo';
