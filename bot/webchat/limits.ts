@@ -1,7 +1,5 @@
 // Abuse limits for the public web chat endpoint: a sliding-window counter per key (client address,
-// conversation), and the client address itself (X-Forwarded-For only from TRUSTED_PROXIES).
-import { isIP } from 'node:net';
-import type { Request } from 'restify';
+// conversation). Client addresses come from bot/clientAddress.ts.
 
 export class SlidingWindowLimiter {
   private readonly hits = new Map<string, number[]>();
@@ -35,25 +33,4 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
 
 export function isLoopback(address: string | undefined): boolean {
   return !!address && LOOPBACK.test(normalize(address));
-}
-
-/** Whether the request came straight from one of the trusted reverse proxies. */
-export function fromTrustedProxy(req: Request, trustedProxies: string[]): boolean {
-  const peer = normalize(req.socket?.remoteAddress ?? '');
-  return trustedProxies.some((proxy) => normalize(proxy) === peer);
-}
-
-/** The client's address: the socket peer, or the last untrusted X-Forwarded-For hop behind trusted proxies. */
-export function clientAddress(req: Request, trustedProxies: string[]): string {
-  const peer = normalize(req.socket?.remoteAddress ?? 'unknown');
-  const trusted = new Set(trustedProxies.map(normalize));
-  if (!trusted.has(peer)) return peer;
-  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
-    .split(',')
-    .map((s) => normalize(s.trim()))
-    .filter((s) => isIP(s));
-  for (let i = forwarded.length - 1; i >= 0; i--) {
-    if (!trusted.has(forwarded[i]!)) return forwarded[i]!;
-  }
-  return peer;
 }

@@ -206,7 +206,7 @@ function freePort(): Promise<number> {
 /** bot/index.ts in a child process (transpiled on the fly), in local mode on a fresh DATA_DIR. */
 async function spawnServer(dataDir: string): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', projectPath('tests', 'handoff', 'support', 'tsRegister.js'), projectPath('bot', 'index.ts')], {
+  const child = spawn(process.execPath, ['-r', projectPath('tests', 'support', 'tsRegister.js'), projectPath('bot', 'index.ts')], {
     cwd: dataDir, // no .env here: only this environment configures the bot
     env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],

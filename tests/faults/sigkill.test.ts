@@ -15,7 +15,7 @@ import { loadKnowledge } from '../../knowledge';
 import { AGENT_TOKENS, MINJI, accept, api, conversationPath, queue, sendAsAgent } from '../handoff/helpers';
 import { ChannelServer, type ReceivedActivity } from '../support/channelServer';
 import { message, post } from '../support/botServer';
-import { type BotProcess, spawnBot } from './process';
+import { type BotProcess, spawnBot } from '../support/botProcess';
 
 const k = loadKnowledge();
 const ko = (key: Parameters<typeof k.text>[0], values?: Record<string, string | number>) => k.text(key, 'ko', values);

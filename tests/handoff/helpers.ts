@@ -1,8 +1,5 @@
 // Shared by the handoff tests: a seller talking through the local channel server, agents calling the API,
 // and an SSE reader for GET /api/agent/events.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { projectPath } from '../../bot/paths';
 import { ChannelServer } from '../support/channelServer';
 import { type RunningBot, message, post } from '../support/botServer';
 
@@ -172,53 +169,4 @@ export async function withChannel<T>(work: (channel: ChannelServer) => Promise<T
 
 export type { RunningBot };
 
-export interface SpawnedBot {
-  url: string;
-  child: ChildProcess;
-  exited: Promise<unknown>;
-  /** SIGTERM (graceful) unless it already exited. */
-  stop(): Promise<void>;
-}
-
-/**
- * Runs bot/index.ts in a child process, as `npm start` would (transpiled on the fly, see support/tsRegister.js),
- * on an ephemeral port. A real process can be SIGKILLed; it also starts faster than the bot inside jest.
- */
-export async function spawnBot(dataDir: string, env: Record<string, string> = {}): Promise<SpawnedBot> {
-  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env };
-  // The working directory holds no .env, so nothing but this environment configures the bot.
-  const child = spawn(process.execPath, ['-r', join(__dirname, 'support', 'tsRegister.js'), projectPath('bot', 'index.ts')], {
-    cwd: dataDir,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let pending = '';
-    const timer = setTimeout(() => reject(new Error(`bot did not start within 25 s: ${stderr}`)), 25000);
-    child.once('exit', (code) => reject(new Error(`bot exited with ${code}: ${stderr}`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      pending += chunk.toString();
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        const port = /"port":(\d+)/.exec(line)?.[1];
-        if (port && line.includes('bot listening')) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${port}`);
-        }
-      }
-    });
-  });
-  return {
-    url,
-    child,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+export { type BotProcess as SpawnedBot, spawnBot } from '../support/botProcess';

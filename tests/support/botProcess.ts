@@ -1,5 +1,5 @@
-// Runs the real server (bot/index.ts, transpiled on the fly like `npm start` runs dist) in a child process
-// on an ephemeral port, so a test can SIGKILL it and start it again on the same DATA_DIR.
+// Runs the real server (bot/index.ts, transpiled on the fly by tsRegister.js, as `npm start` runs dist) in a
+// child process on an ephemeral port, so a test can SIGKILL it and start it again on the same DATA_DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { projectPath } from '../../bot/paths';
@@ -11,9 +11,11 @@ export interface BotProcess {
   /** Everything the process wrote to stderr (start-up failures, crashes). */
   stderr(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
+  /** SIGTERM (graceful) unless it already exited. */
+  stop(): Promise<void>;
 }
 
-const TS_REGISTER = join(__dirname, '..', 'handoff', 'support', 'tsRegister.js');
+const TS_REGISTER = join(__dirname, 'tsRegister.js');
 
 export async function spawnBot(dataDir: string, env: Record<string, string> = {}): Promise<BotProcess> {
   // LOG_LEVEL info: the "bot listening" line carries the port. Nothing but this environment configures it
@@ -41,14 +43,9 @@ export async function spawnBot(dataDir: string, env: Record<string, string> = {}
       }
     });
   });
-  return {
-    url,
-    child,
-    exited,
-    stderr: () => stderr,
-    async kill(signal) {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
   };
+  return { url, child, exited, stderr: () => stderr, kill, stop: () => kill('SIGTERM') };
 }
