@@ -3,16 +3,14 @@
 // with a JSON message, an acknowledgement, or a polite chat reply; never a 5xx, a crash or a hang; and
 // after every case the server must still answer a good message. The runner is generic (method, path,
 // headers, body), so cases for other endpoints only need new entries in the file.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { projectPath } from '../../bot/paths';
 import { loadKnowledge } from '../../knowledge';
 import { ChannelServer } from '../support/channelServer';
 import { ask } from '../support/botServer';
+import { type BotProcess, spawnBot } from '../support/botProcess';
 
 type Expectation = '4xx' | '2xx' | 'reply' | number;
 
@@ -185,58 +183,7 @@ function mismatch(expectation: Expectation, c: Case, res: Sent, channelTexts: st
   return undefined;
 }
 
-interface ServerProcess {
-  url: string;
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** bot/index.ts in a child process (transpiled on the fly), in local mode on a fresh DATA_DIR. */
-async function spawnServer(dataDir: string): Promise<ServerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', projectPath('tests', 'support', 'tsRegister.js'), projectPath('bot', 'index.ts')], {
-    cwd: dataDir, // no .env here: only this environment configures the bot
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20000));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 25000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the bot exited before it was ready:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`the bot was not ready within 25 s:\n${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    child,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-let bot: ServerProcess;
+let bot: BotProcess;
 let channel: ChannelServer;
 let dataDir: string;
 
@@ -244,7 +191,7 @@ beforeAll(async () => {
   channel = new ChannelServer();
   await channel.start();
   dataDir = mkdtempSync(join(tmpdir(), 'badinput-'));
-  bot = await spawnServer(dataDir);
+  bot = await spawnBot(dataDir);
 }, 40000);
 
 afterAll(async () => {

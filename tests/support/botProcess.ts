@@ -10,6 +10,8 @@ export interface BotProcess {
   exited: Promise<unknown>;
   /** Everything the process wrote to stderr (start-up failures, crashes). */
   stderr(): string;
+  /** The last 20,000 characters of its logs and stderr together (to look for errors after a run). */
+  output(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
   /** SIGTERM (graceful) unless it already exited. */
   stop(): Promise<void>;
@@ -24,7 +26,13 @@ export async function spawnBot(dataDir: string, env: Record<string, string> = {}
   const child = spawn(process.execPath, ['-r', TS_REGISTER, projectPath('bot', 'index.ts')], { cwd: dataDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20000));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    keep(chunk);
+  });
+  child.stdout!.on('data', keep);
   const url = await new Promise<string>((resolve, reject) => {
     let pending = '';
     const timer = setTimeout(() => reject(new Error(`bot did not start within 30 s: ${stderr}`)), 30000);
@@ -47,5 +55,5 @@ export async function spawnBot(dataDir: string, env: Record<string, string> = {}
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
   };
-  return { url, child, exited, stderr: () => stderr, kill, stop: () => kill('SIGTERM') };
+  return { url, child, exited, stderr: () => stderr, output: () => output, kill, stop: () => kill('SIGTERM') };
 }
