@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TURNS_PER_CONVERSATION, type RoundResult, type TextPool, driveConversations, runRound, textPool } from './load';
 import { loadClassifier, measureNlu } from './nlu';
-import { type ServerProcess, collectGarbage, processMemory, startServer } from './processes';
+import { type ServerProcess, collectGarbage, processCpuMs, processMemory, startServer } from './processes';
 import { MB, median, round, summarize } from './stats';
 
 const ECHO_STACK = 'restify 11 + the same JSON body parser and limit + CloudAdapter (no credentials) + ActivityHandler echo; no state, storage, transcript or NLU';
@@ -82,6 +82,8 @@ function aggregate(results: RoundResult[], latencies: number[][]) {
     conversations: results.reduce((n, r) => n + r.conversationsStarted, 0),
     requestsPerSecond: round(requests / seconds, 1),
     latencyMs: { mean: ms(latency.mean), p50: ms(latency.p50), p90: ms(latency.p90), p99: ms(latency.p99), max: ms(latency.max) },
+    /** The server's CPU time per answered request over all rounds (both servers are CPU-bound at this load). */
+    serverCpuMsPerTurn: ms(results.reduce((n, r) => n + (r.serverCpuMsPerTurn ?? 0) * r.requests, 0) / Math.max(1, requests)),
     non200: results.reduce((n, r) => n + r.non200, 0),
     errors: results.reduce((n, r) => n + r.errors + r.timeouts, 0),
     emptyReplies: results.reduce((n, r) => n + r.emptyReplies, 0),
@@ -111,8 +113,8 @@ async function measureTurnsAndMemory(pool: TextPool) {
     };
     await withServer(startEcho, async (echo) => {
       const servers = [
-        { key: 'ours' as const, url: ours.url },
-        { key: 'echo' as const, url: echo.url },
+        { key: 'ours' as const, url: ours.url, pid: ours.pid },
+        { key: 'echo' as const, url: echo.url, pid: echo.pid },
       ];
       const base = { connections: settings.connections, pool };
       for (const { key, url } of servers) {
@@ -120,9 +122,14 @@ async function measureTurnsAndMemory(pool: TextPool) {
         count(key, (await runRound({ ...base, server: key, url, round: 0, seconds: settings.warmupSeconds, idPrefix: `warm-${key}` })).result);
       }
       for (let r = 1; r <= settings.rounds; r++) {
-        for (const { key, url } of servers) {
+        for (const { key, url, pid } of servers) {
+          const cpuBefore = processCpuMs(pid);
           const { result, latencies: l } = await runRound({ ...base, server: key, url, round: r, seconds: settings.roundSeconds, idPrefix: `r${r}-${key}` });
-          log(`round ${r} ${key}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, non-200 ${result.non200}`);
+          result.serverCpuMsPerTurn = (processCpuMs(pid) - cpuBefore) / Math.max(1, result.requests);
+          log(
+            `round ${r} ${key}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms, ` +
+              `server CPU ${result.serverCpuMsPerTurn.toFixed(3)} ms/turn, non-200 ${result.non200}`,
+          );
           rounds[key].push(result);
           latencies[key].push(l);
           count(key, result);
@@ -294,13 +301,14 @@ function table(r: Report): string {
   lines.push('');
 
   lines.push(`Turns over HTTP: POST /api/messages, expectReplies, ${r.turns.connections} connections, distinct conversations of 3 turns, alternating rounds`);
-  const w2 = [14, 9, 10, 9, 9, 9, 9, 8];
-  lines.push(`  ${row(['server', 'turns', 'turns/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-200'], w2)}`);
+  const w2 = [14, 9, 10, 9, 9, 9, 9, 8, 12];
+  lines.push(`  ${row(['server', 'turns', 'turns/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'non-200', 'CPU ms/turn'], w2)}`);
   for (const x of r.turns.rounds) {
-    lines.push(`  ${row([`${x.server} #${x.round}`, '', x.requestsPerSecond, x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max, x.non200], w2)}`);
+    const cpu = x.serverCpuMsPerTurn === undefined ? '' : ms(x.serverCpuMsPerTurn);
+    lines.push(`  ${row([`${x.server} #${x.round}`, '', x.requestsPerSecond, x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max, x.non200, cpu], w2)}`);
   }
   for (const [name, t] of [['ours (all)', r.turns.ours], ['echo (all)', r.turns.echo]] as const) {
-    lines.push(`  ${row([name, t.requests, t.requestsPerSecond, t.latencyMs.p50, t.latencyMs.p90, t.latencyMs.p99, t.latencyMs.max, t.non200 + t.errors], w2)}`);
+    lines.push(`  ${row([name, t.requests, t.requestsPerSecond, t.latencyMs.p50, t.latencyMs.p90, t.latencyMs.p99, t.latencyMs.max, t.non200 + t.errors, t.serverCpuMsPerTurn], w2)}`);
   }
   lines.push(`  conversations handed to an agent or a ticket: ${r.turns.handoffs ?? 'unknown'} (the texts are questions the bot answers itself)`);
   lines.push(`  ratio ours/echo: throughput ${r.turns.ratio.throughput} (per round pair ${r.turns.ratio.throughputPerRoundPair.join(', ')}), p99 ${r.turns.ratio.p99}`);

@@ -67,6 +67,8 @@ export interface RoundResult {
   timeouts: number;
   /** Sampled responses (1 in 10) that carried no reply activity. */
   emptyReplies: number;
+  /** CPU time the server process used per answered request during the round (set by the caller, who knows the process). */
+  serverCpuMsPerTurn?: number;
 }
 
 export interface RoundOptions {

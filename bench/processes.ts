@@ -139,6 +139,14 @@ export function processMemory(pid: number): { rss: number; peakRss: number } {
   return { rss: kb('VmRSS'), peakRss: kb('VmHWM') };
 }
 
+/** CPU time (user + system) a process has used so far, in ms, from /proc/<pid>/stat. */
+export function processCpuMs(pid: number): number {
+  // Fields after the command name (which may contain spaces) start at "state"; utime and stime are the 12th and 13th.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
 /** Asks a process started with the GC preload to collect garbage and report process.memoryUsage(). */
 export async function collectGarbage(server: ServerProcess, timeoutMs = 10000): Promise<Record<string, number> | undefined> {
   const before = server.jsonLines().length;
