@@ -14,6 +14,7 @@ import type { Knowledge } from '../knowledge';
 import type { Config } from './config';
 import type { ConversationReferences } from './conversationReferences';
 import type { Logger } from './logger';
+import { ClientReusingAuthentication } from './reusedClients';
 import { OUTBOX_UNDELIVERED, type Outbox } from './outbox';
 import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
 
@@ -112,7 +113,7 @@ export function createAdapter(deps: AdapterDeps): BotAdapter {
   };
   if (config.ToBotFromChannelOpenIdMetadataUrl) auth.ToBotFromChannelOpenIdMetadataUrl = config.ToBotFromChannelOpenIdMetadataUrl;
   if (config.ToBotFromChannelTokenIssuer) auth.ToBotFromChannelTokenIssuer = config.ToBotFromChannelTokenIssuer;
-  const adapter = new BotAdapter(new ConfigurationBotFrameworkAuthentication(auth));
+  const adapter = new BotAdapter(new ClientReusingAuthentication(new ConfigurationBotFrameworkAuthentication(auth)));
   adapter.outbox = deps.outbox;
   adapter.channelTimeoutMs = config.CHANNEL_TIMEOUT_MS;
   adapter.logger = logger;
