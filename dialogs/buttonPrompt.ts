@@ -57,6 +57,22 @@ export function yesNo(knowledge: Knowledge): ButtonChoice[] {
   return [genericChoice(knowledge, 'yes'), genericChoice(knowledge, 'no')];
 }
 
+/**
+ * Button labels, values and synonyms come from a small fixed set (knowledge and the word lists above),
+ * so their keys are worked out once rather than for every button at every message.
+ */
+const choiceKeys = new Map<string, string>();
+const MAX_CHOICE_KEYS = 1000;
+
+function choiceKey(text: string): string {
+  let key = choiceKeys.get(text);
+  if (key === undefined) {
+    key = labelKey(text);
+    if (choiceKeys.size < MAX_CHOICE_KEYS) choiceKeys.set(text, key);
+  }
+  return key;
+}
+
 export function recognizeButton(activity: Partial<Activity>, buttons: ButtonChoice[], matchFreeText?: FreeTextMatcher): string | undefined {
   const values = buttons.map((b) => b.value);
   const value = activity.value as { choice?: unknown } | undefined;
@@ -64,12 +80,13 @@ export function recognizeButton(activity: Partial<Activity>, buttons: ButtonChoi
   const text = activity.text?.trim() ?? '';
   if (!text) return undefined;
   const key = labelKey(text);
-  const exact = buttons.find((b) => [b.label.ko, b.label.en, b.value, ...(b.synonyms ?? [])].some((t) => labelKey(t) === key));
+  const exact = buttons.find((b) => [b.label.ko, b.label.en, b.value, ...(b.synonyms ?? [])].some((t) => choiceKey(t) === key));
   if (exact) return exact.value;
   // "No, it didn't work" / "네 해결됐어요": a short reply that opens with yes or no is that answer.
   const words = normalizeText(text).replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ');
   if (words.length <= SHORT_REPLY_WORDS) {
-    const opening = buttons.find((b) => b.synonyms?.length && [b.label.ko, b.label.en, ...b.synonyms].some((t) => labelKey(t) === labelKey(words[0])));
+    const first = labelKey(words[0]);
+    const opening = buttons.find((b) => b.synonyms?.length && [b.label.ko, b.label.en, ...b.synonyms].some((t) => choiceKey(t) === first));
     if (opening) return opening.value;
   }
   const free = matchFreeText?.(text);

@@ -1,22 +1,20 @@
 // "Cancel" when no question is waiting (a waiting one is cancelled by CancelAndHelpDialog instead).
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import type { TurnContext } from 'botbuilder';
+import { AnswerDialog } from './answerDialog';
 import { sendWithMenu } from './replies';
 import type { BotServices } from './services';
 import { understand } from './understanding';
 
 export const CANCEL_DIALOG = 'cancelDialog';
 
-export class CancelDialog extends CancelAndHelpDialog {
+export class CancelDialog extends AnswerDialog {
   constructor(services: BotServices) {
     super(CANCEL_DIALOG, services, 'cancel');
-    this.addDialog(new WaterfallDialog(`${CANCEL_DIALOG}.steps`, [this.answer.bind(this)]));
   }
 
-  private async answer(step: WaterfallStepContext): Promise<DialogTurnResult> {
+  protected override async answer(context: TurnContext): Promise<void> {
     // The "main menu" button asks for the menu; telling that seller there is nothing to cancel would be odd.
-    const wantsMenu = understand(step.context, this.services).choice === 'menu';
-    await sendWithMenu(step.context, this.services.knowledge, wantsMenu ? 'menu_prompt' : 'cancel_nothing');
-    return step.endDialog();
+    const wantsMenu = understand(context, this.services).choice === 'menu';
+    await sendWithMenu(context, this.services.knowledge, wantsMenu ? 'menu_prompt' : 'cancel_nothing');
   }
 }

@@ -1,6 +1,6 @@
 // Hello, help and "show me the menu": a short greeting or the help text, with the topics as buttons.
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import type { TurnContext } from 'botbuilder';
+import { AnswerDialog } from './answerDialog';
 import { sendWithMenu } from './replies';
 import type { BotServices } from './services';
 import { welcomedThisTurn } from './turn';
@@ -14,18 +14,15 @@ export function isHelpRequest(text: string): boolean {
   return HELP_REQUEST.test(text);
 }
 
-export class GreetingDialog extends CancelAndHelpDialog {
+export class GreetingDialog extends AnswerDialog {
   constructor(services: BotServices) {
     super(GREETING_DIALOG, services, 'greeting');
-    this.addDialog(new WaterfallDialog(`${GREETING_DIALOG}.steps`, [this.answer.bind(this)]));
   }
 
-  private async answer(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { context } = step;
+  protected override async answer(context: TurnContext): Promise<void> {
     const { knowledge } = this.services;
     if (isHelpRequest(context.activity.text ?? '')) await sendWithMenu(context, knowledge, 'help');
     // The welcome that just went out already said hello and showed the menu.
     else if (!welcomedThisTurn(context)) await sendWithMenu(context, knowledge, 'greeting.reply');
-    return step.endDialog();
   }
 }

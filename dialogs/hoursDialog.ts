@@ -1,25 +1,23 @@
 // "When are you open?": the schedule and whether an agent can be reached right now.
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import type { TurnContext } from 'botbuilder';
+import { AnswerDialog } from './answerDialog';
 import { text } from './replies';
 import type { BotServices } from './services';
 import { turnLanguage } from './turn';
 
 export const HOURS_DIALOG = 'hoursDialog';
 
-export class HoursDialog extends CancelAndHelpDialog {
+export class HoursDialog extends AnswerDialog {
   constructor(services: BotServices) {
     super(HOURS_DIALOG, services, 'hours');
-    this.addDialog(new WaterfallDialog(`${HOURS_DIALOG}.steps`, [this.answer.bind(this)]));
   }
 
-  private async answer(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { context } = step;
+  protected override async answer(context: TurnContext): Promise<void> {
     const { knowledge, config } = this.services;
     const hours = config.businessHours;
     if (hours.alwaysOpen) {
       await context.sendActivity(text(context, knowledge, 'hours.always'));
-      return step.endDialog();
+      return;
     }
     const language = turnLanguage(context);
     const now = this.services.now();
@@ -31,6 +29,5 @@ export class HoursDialog extends CancelAndHelpDialog {
       if (next) lines.push(text(context, knowledge, 'hours.closed_now', { next }));
     }
     await context.sendActivity(lines.join('\n'));
-    return step.endDialog();
   }
 }

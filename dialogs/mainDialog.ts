@@ -1,7 +1,7 @@
 // The router: reads the turn's message once and starts the topic dialog for it. Messages that fit no
 // topic get the menu (noise) or, after FALLBACK_HANDOFF_AFTER misses in a row, an agent.
 import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { ComponentDialog, type DialogContext, type DialogTurnResult, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, Dialog, type DialogContext, type DialogReason, type DialogTurnResult } from 'botbuilder-dialogs';
 import { isNoise } from '../bot/noise';
 import type { Intent } from '../intents/intentIds';
 import { CANCEL_DIALOG, CancelDialog } from './cancelDialog';
@@ -64,7 +64,7 @@ export class MainDialog extends ComponentDialog {
       .addDialog(new GreetingDialog(services))
       .addDialog(new ThanksDialog(services))
       .addDialog(new CancelDialog(services))
-      .addDialog(new WaterfallDialog(ROUTE, [this.route.bind(this), this.afterTopic.bind(this)]));
+      .addDialog(new RouteDialog(this.route.bind(this)));
     this.initialDialogId = ROUTE;
   }
 
@@ -80,25 +80,19 @@ export class MainDialog extends ComponentDialog {
     return result;
   }
 
-  private async route(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { context } = step;
+  private async route(dc: DialogContext): Promise<DialogTurnResult> {
+    const { context } = dc;
     const understanding = understand(context, this.services);
     if (understanding.intent === 'none') {
       await this.handleUnmatched(context, understanding);
-      return step.endDialog();
+      return dc.endDialog();
     }
     markMatched(context);
     if (understanding.intent === 'agent') {
       await this.services.handoff.request(context, 'requested');
-      return step.endDialog();
+      return dc.endDialog();
     }
-    return step.beginDialog(TOPIC_DIALOGS[understanding.intent]);
-  }
-
-  /** A topic left mid-question because the seller moved on: handle that message as if nothing was running. */
-  private async afterTopic(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    if (isReroute(step.result)) return step.replaceDialog(ROUTE);
-    return step.endDialog();
+    return dc.beginDialog(TOPIC_DIALOGS[understanding.intent]);
   }
 
   private async handleUnmatched(context: TurnContext, understanding: Understanding): Promise<void> {
@@ -133,6 +127,25 @@ export class MainDialog extends ComponentDialog {
       this.accessors.set(state, accessor);
     }
     return accessor;
+  }
+}
+
+/**
+ * Starts the topic for the message and ends when it ends. A topic left mid-question because the seller
+ * moved on (a reroute result) has this same message handled again as if nothing was running. A plain
+ * Dialog rather than a waterfall: waterfall steps each cost a dialog context per turn.
+ */
+class RouteDialog extends Dialog {
+  constructor(private readonly route: (dc: DialogContext) => Promise<DialogTurnResult>) {
+    super(ROUTE);
+  }
+
+  override beginDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    return this.route(dc);
+  }
+
+  override resumeDialog(dc: DialogContext, _reason: DialogReason, result?: unknown): Promise<DialogTurnResult> {
+    return isReroute(result) ? this.route(dc) : dc.endDialog();
   }
 }
 

@@ -1,19 +1,17 @@
 // "How long will I wait?": the usual waits per channel and, when sellers are queuing, the queue now.
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { CancelAndHelpDialog } from './cancelAndHelpDialog';
+import type { TurnContext } from 'botbuilder';
+import { AnswerDialog } from './answerDialog';
 import { text } from './replies';
 import type { BotServices } from './services';
 
 export const WAIT_TIME_DIALOG = 'waitTimeDialog';
 
-export class WaitTimeDialog extends CancelAndHelpDialog {
+export class WaitTimeDialog extends AnswerDialog {
   constructor(services: BotServices) {
     super(WAIT_TIME_DIALOG, services, 'wait_time');
-    this.addDialog(new WaterfallDialog(`${WAIT_TIME_DIALOG}.steps`, [this.answer.bind(this)]));
   }
 
-  private async answer(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const { context } = step;
+  protected override async answer(context: TurnContext): Promise<void> {
     const { knowledge, handoff } = this.services;
     const parts = [text(context, knowledge, 'wait.answer')];
     const queue = handoff.snapshot();
@@ -23,6 +21,5 @@ export class WaitTimeDialog extends CancelAndHelpDialog {
       parts.push(text(context, knowledge, 'wait.queue_now', { waiting: queue.waiting, wait: text(context, knowledge, 'handoff.wait_minutes', { minutes }) }));
     }
     await context.sendActivity(parts.join('\n\n'));
-    return step.endDialog();
   }
 }
