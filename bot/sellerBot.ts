@@ -7,7 +7,7 @@ import {
   type TurnContext,
   type UserState,
 } from 'botbuilder';
-import { type DialogState, DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
+import { type DialogState, type DialogStateManagerConfiguration, DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { CONVERSATION_STATE_KEY, type MainDialog } from '../dialogs/mainDialog';
 import { sendText, withTopicMenu } from '../dialogs/replies';
 import type { BotServices } from '../dialogs/services';
@@ -17,6 +17,12 @@ import type { Language } from '../knowledge/schema';
 import { detectLanguage, languageFromLocale } from './language';
 import { isNoise } from './noise';
 
+/**
+ * Where every DialogStateManager of a turn looks for its memory scopes (botbuilder-dialogs' own key, the
+ * one DialogManager fills). Without it the first dialog context of each turn builds the scopes afresh.
+ */
+const DIALOG_STATE_CONFIGURATION_KEY = 'DialogStateManagerConfiguration';
+
 interface ConversationProfile {
   language?: Language;
   welcomed?: boolean;
@@ -25,6 +31,8 @@ interface ConversationProfile {
 export class SellerBot extends ActivityHandler {
   private readonly dialogs: DialogSet;
   private readonly profile: StatePropertyAccessor<ConversationProfile>;
+  /** The scopes hold no per-turn data (they read it from the turn), so one set serves every turn. */
+  private dialogStateConfiguration?: DialogStateManagerConfiguration;
 
   constructor(
     private readonly services: BotServices,
@@ -91,14 +99,19 @@ export class SellerBot extends ActivityHandler {
   /** Keeps the classifier and the prompts to the first MAX_MESSAGE_LENGTH characters, and says so. */
   private async truncateLongText(context: TurnContext): Promise<void> {
     const max = this.services.config.MAX_MESSAGE_LENGTH;
-    const characters = [...(context.activity.text ?? '')];
+    const text = context.activity.text ?? '';
+    // A string never has more characters than UTF-16 units: most messages need no splitting at all.
+    if (text.length <= max) return;
+    const characters = [...text];
     if (characters.length <= max) return;
     context.activity.text = characters.slice(0, max).join('');
     await sendText(context, this.services.knowledge, 'message_truncated', { max });
   }
 
   private async runMainDialog(context: TurnContext): Promise<void> {
+    if (this.dialogStateConfiguration) context.turnState.set(DIALOG_STATE_CONFIGURATION_KEY, this.dialogStateConfiguration);
     const dc = await this.dialogs.createContext(context);
+    this.dialogStateConfiguration ??= dc.state.configuration;
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.dialog.id);
   }
