@@ -1,6 +1,6 @@
 // Wires the bot together: configuration → storage → NLU and knowledge → adapter → dialogs → HTTP.
 import { join } from 'node:path';
-import { ConversationState, type TurnContext, UserState } from 'botbuilder';
+import { type TurnContext, UserState } from 'botbuilder';
 import restify, { type Server } from 'restify';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { BotServices } from '../dialogs/services';
@@ -17,6 +17,7 @@ import { Outbox, channelConnectors } from './outbox';
 import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
 import { closeDatabase, openDatabase } from './storage/database';
+import { DurableConversationState } from './storage/durableConversationState';
 import { SqliteStorage } from './storage/sqliteStorage';
 import { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
 import { registerWebChat } from './webchat';
@@ -52,7 +53,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const storage = new SqliteStorage(db);
   const transcripts = new SqliteTranscriptStore(db);
   const references = new ConversationReferences(db);
-  const conversationState = new ConversationState(storage);
+  const conversationState = new DurableConversationState(storage);
   const userState = new UserState(storage);
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();

@@ -74,6 +74,16 @@ export class SqliteStorage implements Storage {
     withBusyRetry(() => writeAll.immediate());
   }
 
+  /** The stored JSON of one item, without its eTag (for DurableConversationState's change check). */
+  readJson(key: string): string | undefined {
+    return this.selectItem.get(key)?.value;
+  }
+
+  /** Stores an item's JSON as it is, under a new eTag: a last-writer-wins write, like BotState's eTag '*'. */
+  writeJson(key: string, json: string): void {
+    withBusyRetry(() => this.db.transaction(() => void this.upsert.run(key, json, this.nextEtag.get()!)).immediate());
+  }
+
   async delete(keys: string[]): Promise<void> {
     if (!keys) throw new ReferenceError('Keys are required when deleting.');
     withBusyRetry(() =>
