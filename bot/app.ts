@@ -16,6 +16,7 @@ import { registerMessagesRoute } from './messagesRoute';
 import { Outbox, channelConnectors } from './outbox';
 import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
+import { startCheckpointer } from './storage/checkpointer';
 import { closeDatabase, openDatabase } from './storage/database';
 import { DurableConversationState } from './storage/durableConversationState';
 import { SqliteStorage } from './storage/sqliteStorage';
@@ -50,6 +51,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
   const db = openDatabase(join(config.dataDir, 'bot.sqlite'));
+  const checkpointer = startCheckpointer(db, { onError: (err) => logger.warn({ err: err.message }, 'WAL checkpoint worker') });
   const storage = new SqliteStorage(db);
   const transcripts = new SqliteTranscriptStore(db);
   const references = new ConversationReferences(db);
@@ -150,6 +152,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;
       transcripts.flush();
+      await checkpointer.stop();
       closeDatabase(db);
     },
   };
