@@ -6,7 +6,7 @@ import type { Intent } from '../intents/intentIds';
 import { ButtonPrompt } from './buttonPrompt';
 import { sendText, sendWithMenu } from './replies';
 import type { BotServices } from './services';
-import { claimInterruptionCheck, markMatched } from './turn';
+import { claimInterruptionCheck } from './turn';
 import { understand } from './understanding';
 
 /** Intents that start a topic of their own, so saying one mid-question means "let's talk about that". */
@@ -67,25 +67,21 @@ export class CancelAndHelpDialog extends ComponentDialog {
     const waiting = this.waitingQuestion(innerDc);
 
     if (understanding.intent === 'agent') {
-      markMatched(context);
       await innerDc.cancelAllDialogs(true);
       await handoff.request(context, 'requested');
       return { status: DialogTurnStatus.cancelled };
     }
     if (understanding.intent === 'cancel') {
-      markMatched(context);
       await innerDc.cancelAllDialogs(true);
       await sendWithMenu(context, knowledge, 'cancel_done');
       return { status: DialogTurnStatus.cancelled };
     }
     if (understanding.intent === 'greeting') {
-      markMatched(context);
       await sendText(context, knowledge, 'help');
       await waiting.dc.repromptDialog();
       return Dialog.EndOfTurn;
     }
     if (!waiting.prompt || waiting.prompt.answers(context, waiting.dc.activeDialog!)) {
-      markMatched(context);
       return undefined;
     }
     if (TOPIC_INTENTS.includes(understanding.intent) && understanding.intent !== waiting.topic && understanding.score >= SWITCH_CONFIDENCE) {

@@ -1,7 +1,7 @@
 // The router: reads the turn's message once and starts the topic dialog for it. Messages that fit no
 // topic get the menu (noise) or, after FALLBACK_HANDOFF_AFTER misses in a row, an agent.
 import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { ComponentDialog, Dialog, type DialogContext, type DialogReason, type DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog, type DialogContext, type DialogDependencies, type DialogReason, type DialogTurnResult } from 'botbuilder-dialogs';
 import { isNoise } from '../bot/noise';
 import type { Intent } from '../intents/intentIds';
 import { CANCEL_DIALOG, CancelDialog } from './cancelDialog';
@@ -17,12 +17,10 @@ import { sendWithMenu } from './replies';
 import { RESTORE_PRODUCT_DIALOG, RestoreProductDialog } from './restoreProductDialog';
 import type { BotServices } from './services';
 import { THANKS_DIALOG, ThanksDialog } from './thanksDialog';
-import { markMatched, wasMatched } from './turn';
 import { type Understanding, understand } from './understanding';
 import { WAIT_TIME_DIALOG, WaitTimeDialog } from './waitTimeDialog';
 
 export const MAIN_DIALOG = 'mainDialog';
-const ROUTE = `${MAIN_DIALOG}.route`;
 const UNMATCHED_IN_A_ROW = 'unmatchedInARow';
 /** Where the SDK's DialogManager and useBotState register the conversation state for dialogs. */
 export const CONVERSATION_STATE_KEY = 'ConversationState';
@@ -41,8 +39,14 @@ const TOPIC_DIALOGS: Readonly<Record<Exclude<Intent, 'agent' | 'none'>, string>>
   cancel: CANCEL_DIALOG,
 };
 
-export class MainDialog extends ComponentDialog {
+/**
+ * A plain Dialog whose topics are its dependencies, so they run on the same dialog stack as the router
+ * (DialogSet.add registers them): a ComponentDialog layer would cost the SDK an extra dialog context
+ * on every turn. It never waits for the seller itself; the topic on top of it does.
+ */
+export class MainDialog extends Dialog implements DialogDependencies {
   private readonly accessors = new WeakMap<ConversationState, StatePropertyAccessor<number>>();
+  private readonly topics: Dialog[];
 
   /**
    * The count of misses in a row lives in conversation state: the one given here, else the one the
@@ -53,31 +57,32 @@ export class MainDialog extends ComponentDialog {
     private readonly conversationState?: ConversationState,
   ) {
     super(MAIN_DIALOG);
-    this.addDialog(new DeleteProductDialog(services))
-      .addDialog(new DeleteProblemDialog(services))
-      .addDialog(new RestoreProductDialog(services))
-      .addDialog(new CustomerNoticeDialog(services))
-      .addDialog(new PrepareInfoDialog(services))
-      .addDialog(new ContactChannelsDialog(services))
-      .addDialog(new WaitTimeDialog(services))
-      .addDialog(new HoursDialog(services))
-      .addDialog(new GreetingDialog(services))
-      .addDialog(new ThanksDialog(services))
-      .addDialog(new CancelDialog(services))
-      .addDialog(new RouteDialog(this.route.bind(this)));
-    this.initialDialogId = ROUTE;
+    this.topics = [
+      new DeleteProductDialog(services),
+      new DeleteProblemDialog(services),
+      new RestoreProductDialog(services),
+      new CustomerNoticeDialog(services),
+      new PrepareInfoDialog(services),
+      new ContactChannelsDialog(services),
+      new WaitTimeDialog(services),
+      new HoursDialog(services),
+      new GreetingDialog(services),
+      new ThanksDialog(services),
+      new CancelDialog(services),
+    ];
   }
 
-  protected override async onBeginDialog(innerDc: DialogContext, options?: object): Promise<DialogTurnResult> {
-    const result = await super.onBeginDialog(innerDc, options);
-    await this.endStreakIfMatched(innerDc.context);
-    return result;
+  getDependencies(): Dialog[] {
+    return this.topics;
   }
 
-  protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
-    const result = await super.onContinueDialog(innerDc);
-    await this.endStreakIfMatched(innerDc.context);
-    return result;
+  override beginDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    return this.route(dc);
+  }
+
+  /** A topic left mid-question because the seller moved on: handle that message as if nothing was running. */
+  override resumeDialog(dc: DialogContext, _reason: DialogReason, result?: unknown): Promise<DialogTurnResult> {
+    return isReroute(result) ? this.route(dc) : dc.endDialog();
   }
 
   private async route(dc: DialogContext): Promise<DialogTurnResult> {
@@ -87,7 +92,8 @@ export class MainDialog extends ComponentDialog {
       await this.handleUnmatched(context, understanding);
       return dc.endDialog();
     }
-    markMatched(context);
+    // Misses only count while nothing is running, so the streak ends when a topic or an agent starts.
+    await this.unmatchedInARow(context).set(context, 0);
     if (understanding.intent === 'agent') {
       await this.services.handoff.request(context, 'requested');
       return dc.endDialog();
@@ -114,10 +120,6 @@ export class MainDialog extends ComponentDialog {
     await sendWithMenu(context, knowledge, 'not_understood');
   }
 
-  private async endStreakIfMatched(context: TurnContext): Promise<void> {
-    if (wasMatched(context)) await this.unmatchedInARow(context).set(context, 0);
-  }
-
   private unmatchedInARow(context: TurnContext): StatePropertyAccessor<number> {
     const state: ConversationState | undefined = this.conversationState ?? context.turnState.get(CONVERSATION_STATE_KEY);
     if (!state) throw new Error(`MainDialog needs a ConversationState: pass one or register it in turnState as "${CONVERSATION_STATE_KEY}"`);
@@ -127,25 +129,6 @@ export class MainDialog extends ComponentDialog {
       this.accessors.set(state, accessor);
     }
     return accessor;
-  }
-}
-
-/**
- * Starts the topic for the message and ends when it ends. A topic left mid-question because the seller
- * moved on (a reroute result) has this same message handled again as if nothing was running. A plain
- * Dialog rather than a waterfall: waterfall steps each cost a dialog context per turn.
- */
-class RouteDialog extends Dialog {
-  constructor(private readonly route: (dc: DialogContext) => Promise<DialogTurnResult>) {
-    super(ROUTE);
-  }
-
-  override beginDialog(dc: DialogContext): Promise<DialogTurnResult> {
-    return this.route(dc);
-  }
-
-  override resumeDialog(dc: DialogContext, _reason: DialogReason, result?: unknown): Promise<DialogTurnResult> {
-    return isReroute(result) ? this.route(dc) : dc.endDialog();
   }
 }
 

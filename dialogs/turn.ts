@@ -9,7 +9,6 @@ export const TURN_LANGUAGE_KEY = 'conversationLanguage';
 export const TURN_INTENT_KEY = 'intent';
 const LANGUAGE = TURN_LANGUAGE_KEY;
 const INTERRUPTION_CHECKED = Symbol('turn.interruptionChecked');
-const MATCHED = Symbol('turn.matched');
 const WELCOMED = Symbol('turn.welcomed');
 
 /** Set by the bot from the conversation's stored language; dialogs only read it. */
@@ -28,15 +27,6 @@ export function claimInterruptionCheck(context: TurnContext): boolean {
   if (context.turnState.get(INTERRUPTION_CHECKED)) return false;
   context.turnState.set(INTERRUPTION_CHECKED, true);
   return true;
-}
-
-/** Something recognised the message (an intent, a button, a prompt answer): the unmatched streak ends. */
-export function markMatched(context: TurnContext): void {
-  context.turnState.set(MATCHED, true);
-}
-
-export function wasMatched(context: TurnContext): boolean {
-  return context.turnState.get(MATCHED) === true;
 }
 
 /** The welcome already greeted the seller this turn, so a plain "hello" needs no second greeting. */
