@@ -85,7 +85,22 @@ export class BusinessHours {
     return this.holidays.size === 0 && this.schedule.every((d) => d.some((i) => i.start === 0 && i.end === 24 * 60));
   }
 
+  /** Recent answers of local(): Intl formatting is slow and an hours answer asks about the same minutes. */
+  private readonly localByMinute = new Map<number, LocalTime>();
+
   private local(at: Date): LocalTime {
+    // Every time zone's offset is a whole number of minutes, so the UTC minute decides the local one.
+    const minute = Math.floor(at.getTime() / 60000);
+    let local = this.localByMinute.get(minute);
+    if (!local) {
+      local = this.computeLocal(at);
+      if (this.localByMinute.size >= 32) this.localByMinute.delete(this.localByMinute.keys().next().value!);
+      this.localByMinute.set(minute, local);
+    }
+    return local;
+  }
+
+  private computeLocal(at: Date): LocalTime {
     const parts = Object.fromEntries(this.format.formatToParts(at).map((p) => [p.type, p.value]));
     return {
       date: `${parts.year}-${parts.month}-${parts.day}`,
