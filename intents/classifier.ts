@@ -1,6 +1,6 @@
 // The intent classifier: command rules first, then a sparse logistic regression whose confidence is
 // damped for messages the training data barely covers, so that out-of-scope text lands on `none`.
-import { FeatureExtractor, type GroupWeights } from './features';
+import { FeatureExtractor, type GroupWeights, readMessage } from './features';
 import { INTENTS, type Intent } from './intentIds';
 import { type ConceptLexicon, projectConceptLexicon } from './lexicon';
 import { DEFAULT_TRAINING, SoftmaxRegression, type TrainingOptions, Vectorizer, softmaxInPlace } from './model';
@@ -52,7 +52,10 @@ export class IntentClassifier {
   private readonly extractor: FeatureExtractor;
   private readonly vectorizer: Vectorizer;
   private readonly model: SoftmaxRegression;
-  private readonly rules = new Map<string, Intent>();
+  /** Rule phrases by utterance key, each with the index of its intent. */
+  private readonly rules = new Map<string, number>();
+  /** Scratch for one message's scores: `classify` returns rounded copies, never this array. */
+  private readonly scores = new Float64Array(INTENTS.length);
   private readonly coverageExponent: number;
   private readonly ruleWeight: number;
   private readonly noneThreshold: number;
@@ -62,7 +65,7 @@ export class IntentClassifier {
     this.coverageExponent = options.coverageExponent ?? 1.5;
     this.ruleWeight = options.ruleWeight ?? 0.95;
     this.noneThreshold = options.noneThreshold ?? 0.35;
-    for (const rule of rules) for (const phrase of rule.exact) this.rules.set(utteranceKey(phrase), rule.intent);
+    for (const rule of rules) for (const phrase of rule.exact) this.rules.set(utteranceKey(phrase), INTENTS.indexOf(rule.intent));
     this.extractor = new FeatureExtractor({
       lexicon: options.lexicon === undefined ? projectConceptLexicon() : options.lexicon,
       conceptPairs: options.conceptPairs,
@@ -118,12 +121,14 @@ export class IntentClassifier {
   }
 
   classify(text: string): Classification {
-    const x = this.vectorizer.transform(this.extractor.extract(text));
-    const scores = this.model.logits(x);
+    // Normalised once: the features and the rule key both come from this.
+    const message = readMessage(text);
+    const x = this.vectorizer.transform(message, this.extractor);
+    const scores = this.model.logits(x, this.scores);
     const damping = Math.pow(x.coverage, this.coverageExponent);
     for (let j = 0; j < scores.length; j++) scores[j] *= damping;
     softmaxInPlace(scores);
-    if (x.indices.length === 0) {
+    if (x.length === 0) {
       scores.fill(0);
       scores[NONE_INDEX] = 1;
     }
@@ -132,14 +137,30 @@ export class IntentClassifier {
     for (let j = 0; j < scores.length; j++) if (j !== NONE_INDEX && scores[j] > topInScope) topInScope = scores[j];
     if (topInScope < this.noneThreshold) scores[NONE_INDEX] = Math.max(scores[NONE_INDEX], 1 - topInScope);
 
-    const ruleIntent = this.rules.get(utteranceKey(text));
-    if (ruleIntent) {
+    // The compact form is the message's utteranceKey, which the rules are stored under.
+    const ruleIntent = this.rules.get(message.compact);
+    if (ruleIntent !== undefined) {
       for (let j = 0; j < scores.length; j++) scores[j] *= 1 - this.ruleWeight;
-      scores[INTENTS.indexOf(ruleIntent)] += this.ruleWeight;
+      scores[ruleIntent] += this.ruleWeight;
     }
-    const ranking = INTENTS.map((intent, j) => ({ intent, score: round(scores[j]) })).sort((a, b) => b.score - a.score);
+    const ranking = rank(scores);
     return { intent: ranking[0].intent, score: ranking[0].score, ranking };
   }
+}
+
+/** Every intent with its rounded score, best first; equal scores keep the order of INTENTS. */
+function rank(scores: Float64Array): RankedIntent[] {
+  const ranking: RankedIntent[] = [];
+  // Insertion sort: 13 entries, and a new entry only passes entries that score strictly lower, so
+  // the order is the one a stable sort by descending score gives.
+  for (let j = 0; j < INTENTS.length; j++) {
+    const entry = { intent: INTENTS[j], score: round(scores[j]) };
+    let at = ranking.length;
+    ranking.push(entry);
+    for (; at > 0 && ranking[at - 1].score < entry.score; at--) ranking[at] = ranking[at - 1];
+    ranking[at] = entry;
+  }
+  return ranking;
 }
 
 function round(score: number): number {

@@ -3,12 +3,13 @@
 // natural's tokenizers keep only [A-Za-z0-9_], so a Korean message would come out empty. Korean is
 // agglutinative and often typed without spaces, so we use character n-grams over the text with its
 // spaces removed, word prefixes (the stem before particles and endings), and jamo n-grams and
-// syllable skeletons that survive single-key typos. English goes through natural's tokenizer and
-// Porter stemmer. On top of both, concept features from the lexicon name what a message is about in
-// either language, so a paraphrase the training data never used still lands near its synonyms.
+// syllable skeletons that survive single-key typos. English is split into natural's word tokens and
+// goes through its Porter stemmer. On top of both, concept features from the lexicon name what a
+// message is about in either language, so a paraphrase the training data never used still lands near
+// its synonyms.
 import type { ConceptLexicon } from './lexicon';
-import { normalizeText, toLooseJamo, toSkeleton, wordsOnly } from './normalize';
-import { NGrams, WordTokenizer, stem } from './naturalParts';
+import { normalizeText, skeletonUnit, toLooseJamo, withoutSpaces, wordsOnly } from './normalize';
+import { stem } from './naturalParts';
 
 export type FeatureCounts = Map<string, number>;
 
@@ -41,54 +42,111 @@ export interface FeatureOptions {
   conceptPairs?: boolean;
 }
 
-const tokenizer = new WordTokenizer();
-const HANGUL_RUN = /[\uAC00-\uD7A3\u3131-\u318E]+/g;
+/**
+ * Where extraction puts a message's features, one occurrence at a time and always in the same order
+ * (the order fixes the vocabulary's indices, and so the model). A `FeatureCounter` builds the map of
+ * counts training reads; at classification the vectoriser looks each feature up in its vocabulary as
+ * it arrives, so no key strings or intermediate map are built for a message.
+ */
+export interface FeatureSink {
+  /** One occurrence of the feature `text` of `group`, whose key is "<group>:<text>". */
+  add(group: FeatureGroup, text: string): void;
+  /** How many distinct features have been added. */
+  readonly size: number;
+}
+
+/** Counts features by key ("<group>:<text>"): what training and the tests read. */
+class FeatureCounter implements FeatureSink {
+  readonly counts: FeatureCounts = new Map();
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  add(group: FeatureGroup, text: string): void {
+    const key = `${group}:${text}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+}
+
+/** A message normalised once, in the two forms feature extraction (and the classifier's rules) read. */
+export interface MessageText {
+  /** Letters and digits, one space between words (`wordsOnly` of `normalizeText`). */
+  words: string;
+  /** `words` without spaces, the same string as `utteranceKey` of the message. */
+  compact: string;
+}
+
+export function readMessage(text: string): MessageText {
+  const words = wordsOnly(normalizeText(text));
+  return { words, compact: withoutSpaces(words) };
+}
+
+const NOT_HANGUL_OR_SPACE = /[^\uAC00-\uD7A3\u3131-\u318E ]+/g;
+/**
+ * English words: the tokens natural's WordTokenizer gives, which splits on the complement of this
+ * class (Hangul is outside it, so it separates words too), found without its split-and-filter arrays.
+ */
+const ENGLISH_TOKEN = /[A-Za-zА-Яа-я0-9_]+/g;
+const DIGITS_ONLY = /^\d+$/;
 const ENGLISH_STOPWORDS = new Set(['a', 'an', 'the', 'to', 'of', 'i', 'my', 'me', 'is', 'it', 'and', 'or', 'be', 'do', 'does', 'can', 'please', 'pls', 'plz']);
 
-function add(features: FeatureCounts, key: string): void {
-  features.set(key, (features.get(key) ?? 0) + 1);
+/** Character n-grams of one size; callers pass BMP-only text (Hangul, jamo, ASCII), so string indices are characters. */
+function charNgrams(sink: FeatureSink, group: FeatureGroup, text: string, n: number): void {
+  for (let i = 0; i + n <= text.length; i++) sink.add(group, text.slice(i, i + n));
 }
 
-/** Character n-grams; callers pass BMP-only text (Hangul, jamo, ASCII), so string indices are characters. */
-function charNgrams(features: FeatureCounts, group: FeatureGroup, text: string, sizes: number[]): void {
-  const prefix = `${group}:`;
-  for (const n of sizes) {
-    for (let i = 0; i + n <= text.length; i++) add(features, prefix + text.slice(i, i + n));
+/** The first one, two and three syllables of each word of `hangulWords` (words separated by spaces, some empty). */
+function wordPrefixes(sink: FeatureSink, hangulWords: string): void {
+  for (let start = 0; start < hangulWords.length; ) {
+    const space = hangulWords.indexOf(' ', start);
+    const end = space < 0 ? hangulWords.length : space;
+    for (let length = 1; length <= 3 && start + length <= end; length++) sink.add('p', hangulWords.slice(start, start + length));
+    start = end + 1;
   }
 }
 
-function koreanFeatures(features: FeatureCounts, words: string): void {
-  const hangulWords = words.split(' ').map((w) => (w.match(HANGUL_RUN) ?? []).join('')).filter(Boolean);
-  if (hangulWords.length === 0) return;
-  const joined = hangulWords.join('');
+/** Bigrams of syllable skeletons (see `toSkeleton`) over Hangul-only text. */
+function skeletonBigrams(sink: FeatureSink, hangul: string): void {
+  let previous = skeletonUnit(hangul[0]);
+  for (let i = 1; i < hangul.length; i++) {
+    const unit = skeletonUnit(hangul[i]);
+    sink.add('f', previous + unit);
+    previous = unit;
+  }
+}
+
+function koreanFeatures(sink: FeatureSink, words: string): void {
+  // Each word keeps only its Hangul; a word with none becomes empty and adds no prefixes.
+  const hangulWords = words.replace(NOT_HANGUL_OR_SPACE, '');
+  const joined = withoutSpaces(hangulWords);
+  if (joined.length === 0) return;
+  charNgrams(sink, 'c', joined, 1);
   // Boundary markers let a one-word message ("복구") differ from the same word inside a sentence.
-  charNgrams(features, 'c', joined, [1]);
-  charNgrams(features, 'c', `^${joined}$`, [2, 3]);
-  for (const word of hangulWords) {
-    const syllables = Array.from(word);
-    for (const len of [1, 2, 3]) if (syllables.length >= len) add(features, `p:${syllables.slice(0, len).join('')}`);
-  }
-  charNgrams(features, 'j', toLooseJamo(joined), [3]);
-  const skeleton = toSkeleton(joined);
-  for (let i = 0; i + 2 <= skeleton.length; i++) add(features, `f:${skeleton[i]}${skeleton[i + 1]}`);
+  const bounded = `^${joined}$`;
+  charNgrams(sink, 'c', bounded, 2);
+  charNgrams(sink, 'c', bounded, 3);
+  wordPrefixes(sink, hangulWords);
+  charNgrams(sink, 'j', toLooseJamo(joined), 3);
+  skeletonBigrams(sink, joined);
 }
 
 function englishTokens(words: string): string[] {
-  return tokenizer.tokenize(words.replace(HANGUL_RUN, ' '));
+  return words.match(ENGLISH_TOKEN) ?? [];
 }
 
-function englishFeatures(features: FeatureCounts, tokens: string[], allStems: string[]): void {
-  const stems = allStems.filter((_, i) => !/^\d+$/.test(tokens[i]));
-  for (const s of stems) if (!ENGLISH_STOPWORDS.has(s)) add(features, `e:${s}`);
-  for (const [a, b] of NGrams.ngrams(stems, 2)) add(features, `e:${a}_${b}`);
-  for (const token of tokens) if (token.length >= 3) charNgrams(features, 't', `<${token}>`, [3]);
+function englishFeatures(sink: FeatureSink, tokens: string[], allStems: string[]): void {
+  const stems = allStems.filter((_, i) => !DIGITS_ONLY.test(tokens[i]));
+  for (const s of stems) if (!ENGLISH_STOPWORDS.has(s)) sink.add('e', s);
+  for (let i = 1; i < stems.length; i++) sink.add('e', `${stems[i - 1]}_${stems[i]}`);
+  for (const token of tokens) if (token.length >= 3) charNgrams(sink, 't', `<${token}>`, 3);
 }
 
-function conceptFeatures(features: FeatureCounts, concepts: Set<string>, pairs: boolean): void {
-  const ids = Array.from(concepts).sort();
-  for (const id of ids) features.set(`k:${id}`, 1);
+/** `ids` sorted, so a pair is always named the same way round. */
+function conceptFeatures(sink: FeatureSink, ids: string[], pairs: boolean): void {
+  for (const id of ids) sink.add('k', id);
   if (!pairs) return;
-  for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) features.set(`q:${ids[a]}+${ids[b]}`, 1);
+  for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) sink.add('q', `${ids[a]}+${ids[b]}`);
 }
 
 export class FeatureExtractor {
@@ -102,16 +160,22 @@ export class FeatureExtractor {
 
   /** Raw feature counts for one message (keys are prefixed with their group). */
   extract(text: string): FeatureCounts {
-    const features: FeatureCounts = new Map();
-    const words = wordsOnly(normalizeText(text));
-    const joined = words.replace(/ /g, '');
+    const counter = new FeatureCounter();
+    this.extractInto(readMessage(text), counter);
+    return counter.counts;
+  }
+
+  /** Adds the features of an already normalised message to `sink`. */
+  extractInto(message: MessageText, sink: FeatureSink): void {
+    const { words, compact } = message;
+    const before = sink.size;
     const tokens = englishTokens(words);
     const stems = tokens.map(stem);
-    koreanFeatures(features, words);
-    englishFeatures(features, tokens, stems);
-    if (this.lexicon) conceptFeatures(features, this.lexicon.match(joined, tokens, stems), this.conceptPairs);
-    if (features.size === 0 && joined.length > 0) add(features, `c:${joined}`);
-    return features;
+    koreanFeatures(sink, words);
+    englishFeatures(sink, tokens, stems);
+    if (this.lexicon) conceptFeatures(sink, this.lexicon.conceptsIn(compact, tokens, stems), this.conceptPairs);
+    // A message with letters but no feature at all (another script, say) is still told apart from silence.
+    if (sink.size === before && compact.length > 0) sink.add('c', compact);
   }
 }
 

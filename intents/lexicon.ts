@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { projectPath } from '../bot/paths';
-import { toLooseJamo, toSkeleton } from './normalize';
+import { skeletonUnit, toLooseJamo, toSkeleton } from './normalize';
 import { WordTokenizer, stem } from './naturalParts';
 import { TrainingDataError } from './trainingData';
 
@@ -47,7 +47,8 @@ function lexiconKey(compactText: string): string {
 interface KoreanUnits {
   /** The lexicon key of the whole text. */
   key: string;
-  chars: string[];
+  /** How many characters (code points) the text has; the arrays below hold one entry per character. */
+  length: number;
   /** Where each character starts in `key`. */
   starts: number[];
   loose: string[];
@@ -56,17 +57,19 @@ interface KoreanUnits {
 
 /** The lexicon key of a text, with each character's start in it, loose jamo and skeleton. */
 function koreanUnits(compactText: string): KoreanUnits {
-  const chars = Array.from(compactText);
   const loose: string[] = [];
   const starts: number[] = [];
+  const skeleton: string[] = [];
   let key = '';
-  for (const ch of chars) {
+  for (const ch of compactText) {
     const syllable = isSyllable(ch);
-    loose.push(syllable ? toLooseJamo(ch) : ch);
+    const jamo = syllable ? toLooseJamo(ch) : ch;
+    loose.push(jamo);
+    skeleton.push(skeletonUnit(ch));
     starts.push(key.length);
-    key += syllable ? SYLLABLE_START + loose[loose.length - 1] : ch;
+    key += syllable ? SYLLABLE_START + jamo : ch;
   }
-  return { key, chars, starts, loose, skeleton: toSkeleton(compactText) };
+  return { key, length: loose.length, starts, loose, skeleton };
 }
 
 /**
@@ -88,8 +91,10 @@ function charsIn(starts: number[], i: number, end: number): number {
   return n;
 }
 
+/** Whether a character (one code point) is a precomposed Hangul syllable; by code, as string comparison is slower. */
 function isSyllable(ch: string): boolean {
-  return ch >= '\uAC00' && ch <= '\uD7A3';
+  const code = ch.charCodeAt(0);
+  return code >= 0xac00 && code <= 0xd7a3;
 }
 
 function englishStems(text: string): string[] {
@@ -127,10 +132,15 @@ interface EnglishEntry {
 
 export class ConceptLexicon {
   readonly ids: string[];
+  /** Concept indices in the order of their sorted ids (see `conceptsIn`). */
+  private readonly byName: number[];
   /** By how an entry starts (see `headAt`), longest first, so "고객센터" claims its text before "고객" can. */
   private readonly korean = new Map<string, KoreanEntry[]>();
-  /** Stems of two or more syllables by their first syllable's skeleton, longest first. */
-  private readonly koreanSlips = new Map<string, SlipEntry[]>();
+  /**
+   * Stems of two or more syllables by the skeletons of their first and second syllables, longest
+   * first: a stem only slips where both agree, so a text position has a handful of stems to try.
+   */
+  private readonly koreanSlips = new Map<string, Map<string, SlipEntry[]>>();
   /** By first stem, longest phrase first. */
   private readonly english = new Map<string, EnglishEntry[]>();
   /** One-edit neighbourhood of single English words, for typos ("delte", "servise"). */
@@ -138,6 +148,7 @@ export class ConceptLexicon {
 
   constructor(concepts: ConceptDefinition[], source = 'lexicon') {
     this.ids = concepts.map((c) => c.id);
+    this.byName = [...this.ids].sort().map((id) => this.ids.indexOf(id));
     const owner = new Map<string, string>();
     // An entry in two concepts would fire only for the first: refused, so the file says what it does.
     const claim = (key: string, concept: ConceptDefinition, entry: string): void => {
@@ -157,7 +168,7 @@ export class ConceptLexicon {
       }
     }
     for (const list of this.korean.values()) list.sort((a, b) => b.key.length - a.key.length);
-    for (const list of this.koreanSlips.values()) list.sort((a, b) => b.skeleton.length - a.skeleton.length);
+    for (const lists of this.koreanSlips.values()) for (const list of lists.values()) list.sort((a, b) => b.skeleton.length - a.skeleton.length);
     for (const list of this.english.values()) list.sort((a, b) => b.stems.length - a.stems.length);
   }
 
@@ -166,10 +177,23 @@ export class ConceptLexicon {
    * English words and `stems` their Porter stems (the caller has them already).
    */
   match(compactText: string, tokens: string[], stems: string[] = tokens.map(stem)): Set<string> {
+    return new Set(Array.from(this.find(compactText, tokens, stems), (c) => this.ids[c]));
+  }
+
+  /** The ids of the concepts `match` finds, sorted (the order feature extraction needs). */
+  conceptsIn(compactText: string, tokens: string[], stems: string[]): string[] {
+    const found = this.find(compactText, tokens, stems);
+    const ids: string[] = [];
+    if (found.size > 0) for (const c of this.byName) if (found.has(c)) ids.push(this.ids[c]);
+    return ids;
+  }
+
+  /** Indices of the concepts a message names, in the order they were found. */
+  private find(compactText: string, tokens: string[], stems: string[]): Set<number> {
     const found = new Set<number>();
     this.matchKorean(compactText, found);
     this.matchEnglish(tokens, stems, found);
-    return new Set(Array.from(found, (c) => this.ids[c]));
+    return found;
   }
 
   /** Indexes a Korean stem (spaces removed); returns its key. */
@@ -181,9 +205,11 @@ export class ConceptLexicon {
     const syllables = Array.from(entry);
     if (syllables.length >= 2 && syllables.every(isSyllable)) {
       const skeleton = toSkeleton(entry);
-      const slips = this.koreanSlips.get(skeleton[0]) ?? [];
+      const lists = this.koreanSlips.get(skeleton[0]) ?? new Map<string, SlipEntry[]>();
+      const slips = lists.get(skeleton[1]) ?? [];
       slips.push({ skeleton, loose: syllables.map((ch) => toLooseJamo(ch)), concept });
-      this.koreanSlips.set(skeleton[0], slips);
+      lists.set(skeleton[1], slips);
+      this.koreanSlips.set(skeleton[0], lists);
     }
     return key;
   }
@@ -206,7 +232,7 @@ export class ConceptLexicon {
    */
   private matchKorean(compactText: string, found: Set<number>): void {
     const units = koreanUnits(compactText);
-    for (let i = 0; i < units.chars.length; ) {
+    for (let i = 0; i < units.length; ) {
       const at = units.starts[i];
       const exact = this.exactAt(units.key, at);
       const length = exact ? charsIn(units.starts, i, at + exact.key.length) : this.matchSlip(units, i, found);
@@ -228,9 +254,10 @@ export class ConceptLexicon {
    * changed they turn into everyday words too often (사람/사라져, 없애/어디에, 스톱/스토어).
    */
   private matchSlip(units: KoreanUnits, i: number, found: Set<number>): number {
-    for (const entry of this.koreanSlips.get(units.skeleton[i]) ?? []) {
+    if (i + 1 >= units.length) return 0; // every stem here has two syllables or more
+    for (const entry of this.koreanSlips.get(units.skeleton[i])?.get(units.skeleton[i + 1]) ?? []) {
       const n = entry.skeleton.length;
-      if (i + n > units.chars.length) continue;
+      if (i + n > units.length) continue;
       let slips = 0;
       for (let k = 0; k < n && slips < 2; k++) {
         if (units.skeleton[i + k] !== entry.skeleton[k]) slips = 2;

@@ -3,29 +3,58 @@
 // natural's own classifiers build a dense vector over the whole vocabulary for every message, which
 // costs milliseconds per message at the vocabulary Korean character n-grams produce. Here a message
 // touches only its own features, so classifying stays in the microseconds.
-import { DEFAULT_COVERAGE_WEIGHTS, DEFAULT_GROUP_WEIGHTS, FEATURE_GROUPS, type FeatureCounts, type GroupWeights } from './features';
+import {
+  DEFAULT_COVERAGE_WEIGHTS,
+  DEFAULT_GROUP_WEIGHTS,
+  FEATURE_GROUPS,
+  type FeatureCounts,
+  type FeatureExtractor,
+  type FeatureGroup,
+  type FeatureSink,
+  type GroupWeights,
+  type MessageText,
+} from './features';
 
 export interface SparseVector {
+  /** Vocabulary indices; only the first `length` entries belong to the vector. */
   indices: Int32Array;
+  /** Weights, one per index; only the first `length` entries belong to the vector. */
   values: Float32Array;
+  /** Entries in use: a classified message's vector lives in buffers reused for the next one. */
+  length: number;
   /** Share of the message's features that the training data has seen, in [0, 1] (weighted by group). */
   coverage: number;
 }
 
 const GROUPS = FEATURE_GROUPS;
 const GROUP_INDEX = new Map(GROUPS.map((g, i) => [g.charCodeAt(0), i]));
+const GROUP_NUMBER = Object.fromEntries(GROUPS.map((g, i) => [g, i])) as Record<FeatureGroup, number>;
 
 /** Group of a feature key ("c:삭제" → c); every group name is one letter. */
 function groupIndex(key: string): number {
   return GROUP_INDEX.get(key.charCodeAt(0)) ?? 0;
 }
 
+/** A feature key without its group ("c:삭제" → 삭제). */
+function featureText(key: string): string {
+  return key.slice(2);
+}
+
 export class Vectorizer {
-  private readonly index = new Map<string, number>();
+  /**
+   * Vocabulary index of each feature, one map per group keyed by the feature's text without its
+   * group: at classification features arrive as (group, text), and no "<group>:<text>" key is built.
+   */
+  private readonly vocabulary: Map<string, number>[] = GROUPS.map(() => new Map());
+  private vocabularySize = 0;
   private idf = new Float32Array(0);
   private groupOf = new Uint8Array(0);
   private readonly groupWeights: Float64Array;
   private readonly coverageWeights: Float64Array;
+  /** Scratch for `weigh`. */
+  private readonly groupNorms = new Float64Array(GROUPS.length);
+  /** Collects a classified message's features; made once the vocabulary is known. */
+  private builder: VectorBuilder | undefined;
 
   /**
    * `coverageWeights` says how much a feature of each group counts towards coverage: a concept the
@@ -37,20 +66,26 @@ export class Vectorizer {
   }
 
   get size(): number {
-    return this.index.size;
+    return this.vocabularySize;
   }
 
   snapshot(): VectorizerSnapshot {
-    return { vocabulary: [...this.index.keys()], idf: toBase64(this.idf), groupOf: toBase64(this.groupOf) };
+    const vocabulary = new Array<string>(this.vocabularySize);
+    this.vocabulary.forEach((features, g) => {
+      for (const [text, i] of features) vocabulary[i] = `${GROUPS[g]}:${text}`;
+    });
+    return { vocabulary, idf: toBase64(this.idf), groupOf: toBase64(this.groupOf) };
   }
 
   /** Restores a vocabulary learnt earlier (see modelCache.ts); weights come from the constructor's options. */
   restore(snapshot: VectorizerSnapshot): void {
-    this.index.clear();
-    snapshot.vocabulary.forEach((key, i) => this.index.set(key, i));
+    for (const features of this.vocabulary) features.clear();
+    snapshot.vocabulary.forEach((key, i) => this.vocabulary[groupIndex(key)].set(featureText(key), i));
+    this.vocabularySize = this.vocabulary.reduce((n, features) => n + features.size, 0);
     this.idf = new Float32Array(fromBase64(snapshot.idf).buffer);
     this.groupOf = new Uint8Array(fromBase64(snapshot.groupOf));
-    if (this.idf.length !== this.index.size || this.groupOf.length !== this.index.size) throw new Error('model snapshot: vocabulary does not match its weights');
+    if (this.idf.length !== this.size || this.groupOf.length !== this.size) throw new Error('model snapshot: vocabulary does not match its weights');
+    this.builder = undefined;
   }
 
   /**
@@ -65,12 +100,14 @@ export class Vectorizer {
       const counts = new Float32Array(doc.size);
       let k = 0;
       for (const [key, count] of doc) {
-        let i = this.index.get(key);
+        const group = groupIndex(key);
+        const text = featureText(key);
+        let i = this.vocabulary[group].get(text);
         if (i === undefined) {
-          i = this.index.size;
-          this.index.set(key, i);
+          i = this.vocabularySize++;
+          this.vocabulary[group].set(text, i);
           documentFrequency.push(0);
-          groups.push(groupIndex(key));
+          groups.push(group);
         }
         documentFrequency[i]++;
         indices[k] = i;
@@ -81,32 +118,31 @@ export class Vectorizer {
     const n = documents.length;
     this.idf = Float32Array.from(documentFrequency, (df) => Math.log((1 + n) / (1 + df)) + 1);
     this.groupOf = Uint8Array.from(groups);
-    return rows.map(({ indices, counts }) => this.weigh(indices, counts, indices.length, 1));
+    this.builder = undefined;
+    return rows.map(({ indices, counts }) => {
+      const values = new Float32Array(indices.length);
+      this.weigh(indices, counts, indices.length, values);
+      return { indices, values, length: indices.length, coverage: 1 };
+    });
   }
 
-  /** A message's vector over the learnt vocabulary; features never seen in training are left out. */
-  transform(features: FeatureCounts): SparseVector {
-    const indices = new Int32Array(features.size);
-    const counts = new Float32Array(features.size);
-    let known = 0;
-    let seenWeight = 0;
-    let totalWeight = 0;
-    for (const [key, count] of features) {
-      const i = this.index.get(key);
-      const weight = this.coverageWeights[groupIndex(key)];
-      totalWeight += weight;
-      if (i === undefined) continue;
-      seenWeight += weight;
-      indices[known] = i;
-      counts[known++] = count;
-    }
-    return this.weigh(indices, counts, known, totalWeight === 0 ? 0 : seenWeight / totalWeight);
+  /**
+   * A message's vector over the learnt vocabulary, features never seen in training left out. Its
+   * arrays are reused by the next call, so the vector is only good until then.
+   */
+  transform(message: MessageText, extractor: FeatureExtractor): SparseVector {
+    this.builder ??= new VectorBuilder(this.vocabulary, this.vocabularySize, this.coverageWeights);
+    const builder = this.builder;
+    builder.reset();
+    extractor.extractInto(message, builder);
+    const { indices, counts, values, length } = builder.entries();
+    this.weigh(indices, counts, length, values);
+    return { indices, values, length, coverage: builder.coverage };
   }
 
-  /** Sublinear TF × IDF, each feature group scaled to its weight, then the whole vector to unit length. */
-  private weigh(indices: Int32Array, counts: Float32Array, known: number, coverage: number): SparseVector {
-    const values = new Float32Array(known);
-    const groupNorms = new Float64Array(GROUPS.length);
+  /** Sublinear TF × IDF into `values`, each feature group scaled to its weight, then the whole vector to unit length. */
+  private weigh(indices: Int32Array, counts: Float32Array, known: number, values: Float32Array): void {
+    const groupNorms = this.groupNorms.fill(0);
     for (let k = 0; k < known; k++) {
       const i = indices[k];
       values[k] = (counts[k] === 1 ? 1 : 1 + Math.log(counts[k])) * this.idf[i];
@@ -120,7 +156,90 @@ export class Vectorizer {
     }
     const scale = total > 0 ? 1 / Math.sqrt(total) : 0;
     for (let k = 0; k < known; k++) values[k] *= scale;
-    return { indices: indices.subarray(0, known), values, coverage };
+  }
+}
+
+/**
+ * Takes one message's features from the extractor (see FeatureSink) and keeps the vocabulary index and
+ * count of each known one, in the order they first appear, in buffers reused from message to message.
+ */
+class VectorBuilder implements FeatureSink {
+  private indices = new Int32Array(256);
+  private counts = new Float32Array(256);
+  private values = new Float32Array(256);
+  private known = 0;
+  /** Where each vocabulary feature sits in `indices` during a message; -1 when it has not appeared. */
+  private readonly slot: Int32Array;
+  /** Unknown features of this message ("<group><text>"): each counts once against coverage. */
+  private unknown: Set<string> | undefined;
+  private seenWeight = 0;
+  private totalWeight = 0;
+
+  constructor(
+    private readonly vocabulary: Map<string, number>[],
+    vocabularySize: number,
+    private readonly coverageWeights: Float64Array,
+  ) {
+    this.slot = new Int32Array(vocabularySize).fill(-1);
+  }
+
+  get size(): number {
+    return this.known + (this.unknown?.size ?? 0);
+  }
+
+  /** Share of the message's features seen in training, weighted by group. */
+  get coverage(): number {
+    return this.totalWeight === 0 ? 0 : this.seenWeight / this.totalWeight;
+  }
+
+  reset(): void {
+    for (let k = 0; k < this.known; k++) this.slot[this.indices[k]] = -1;
+    this.known = 0;
+    this.unknown = undefined;
+    this.seenWeight = 0;
+    this.totalWeight = 0;
+  }
+
+  add(group: FeatureGroup, text: string): void {
+    const g = GROUP_NUMBER[group];
+    const weight = this.coverageWeights[g];
+    const i = this.vocabulary[g].get(text);
+    if (i === undefined) {
+      this.unknown ??= new Set();
+      const key = group + text;
+      if (!this.unknown.has(key)) {
+        this.unknown.add(key);
+        this.totalWeight += weight;
+      }
+      return;
+    }
+    const at = this.slot[i];
+    if (at >= 0) {
+      this.counts[at]++;
+      return;
+    }
+    if (this.known === this.indices.length) this.grow();
+    this.slot[i] = this.known;
+    this.indices[this.known] = i;
+    this.counts[this.known++] = 1;
+    this.seenWeight += weight;
+    this.totalWeight += weight;
+  }
+
+  /** The known features so far, and a buffer as long for their weights. */
+  entries(): { indices: Int32Array; counts: Float32Array; values: Float32Array; length: number } {
+    return { indices: this.indices, counts: this.counts, values: this.values, length: this.known };
+  }
+
+  private grow(): void {
+    const capacity = this.indices.length * 2;
+    const indices = new Int32Array(capacity);
+    const counts = new Float32Array(capacity);
+    indices.set(this.indices);
+    counts.set(this.counts);
+    this.indices = indices;
+    this.counts = counts;
+    this.values = new Float32Array(capacity);
   }
 }
 
@@ -263,8 +382,8 @@ class AdaGrad {
   private updateRows(x: SparseVector, active: number): void {
     const { c, z, weights, gradSq } = this;
     const { learningRate, l2 } = this.options;
-    const { indices, values } = x;
-    for (let k = 0; k < indices.length; k++) {
+    const { indices, values, length } = x;
+    for (let k = 0; k < length; k++) {
       const row = indices[k] * c;
       const v = values[k];
       for (let a = 0; a < active; a++) {
@@ -279,8 +398,8 @@ class AdaGrad {
 
 function logitsOf(weights: ArrayLike<number>, bias: Float64Array, c: number, x: SparseVector, out: Float64Array): Float64Array {
   out.set(bias);
-  const { indices, values } = x;
-  for (let k = 0; k < indices.length; k++) {
+  const { indices, values, length } = x;
+  for (let k = 0; k < length; k++) {
     const row = indices[k] * c;
     const v = values[k];
     for (let j = 0; j < c; j++) out[j] += weights[row + j] * v;
