@@ -1,17 +1,21 @@
-// Folds the SQLite write-ahead log back into the database file from a worker thread. By default SQLite
-// does that inside whichever commit pushes the WAL past 1,000 pages, on the event loop: that commit
-// then copies the pages and syncs both files, which in the benchmark was about a third of the CPU spent
-// writing state and transcripts, and the turn that drew it stood out in the latency tail. The worker
-// runs a PASSIVE checkpoint (it never blocks writers) on its own connection every interval; the bot's
-// connection keeps a much higher automatic threshold as a safety net should the worker fall behind or
-// die. Durability is unchanged: a commit is in the WAL before it returns, checkpointed or not.
+// Folds the SQLite write-ahead log back into the database file, mostly from a worker thread. By default
+// SQLite does it all inside whichever commit pushes the WAL past 1,000 pages, on the event loop: that
+// commit copies the pages and syncs both files, which in the benchmark was about a third of the CPU spent
+// writing state and transcripts, and the turn that drew it stood out in the latency tail.
+//
+// The worker runs a PASSIVE checkpoint (it never blocks writers) on its own connection every interval,
+// copying nearly every frame. Under constant writes that checkpoint never quite catches up with the end
+// of the log, so SQLite cannot start the log over; the bot's own connection therefore keeps an automatic
+// checkpoint at a higher threshold, which finds almost everything already copied, finishes the last few
+// frames and lets the next commit restart the log. Durability is unchanged: a commit is in the WAL before
+// it returns, checkpointed or not.
 import { Worker } from 'node:worker_threads';
 import type { Database } from './database';
 
 export interface CheckpointerOptions {
   /** How often the worker checkpoints. */
   intervalMs?: number;
-  /** WAL pages after which the bot's own connection checkpoints anyway (SQLite's default is 1,000). */
+  /** WAL pages after which the bot's own connection checkpoints (SQLite's default is 1,000). */
   fallbackPages?: number;
   onError?: (error: Error) => void;
 }
@@ -46,10 +50,12 @@ parentPort.on('message', () => {
 
 export function startCheckpointer(db: Database, options: CheckpointerOptions = {}): Checkpointer {
   if (db.memory) return { stop: async () => undefined };
-  db.pragma(`wal_autocheckpoint = ${options.fallbackPages ?? 20000}`);
+  db.pragma(`wal_autocheckpoint = ${options.fallbackPages ?? 4000}`);
+  // After a restart the log file is cut back to this size rather than keeping its largest size on disk.
+  db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { file: db.name, driver: require.resolve('better-sqlite3'), intervalMs: options.intervalMs ?? 1000 },
+    workerData: { file: db.name, driver: require.resolve('better-sqlite3'), intervalMs: options.intervalMs ?? 100 },
   });
   // The worker must never keep the process alive on its own (e.g. a test that forgets to close the app).
   worker.unref();
