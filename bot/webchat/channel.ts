@@ -136,10 +136,18 @@ export class LocalChannel {
 
   /** A ConnectorClient whose requests are answered in-process by this channel (see the top of the file). */
   connector(): ConnectorClient {
-    const credentials: ServiceClientCredentials = { signRequest: (request) => Promise.resolve(request) };
-    const httpClient: HttpClient = { sendRequest: (request) => Promise.resolve(this.answerInProcess(request)) };
-    return new ConnectorClient(credentials, { baseUri: this.serviceUrl(), httpClient });
+    // Built once per address (the port is known only once listening): a ConnectorClient is a whole
+    // HTTP pipeline, too much to build for every turn.
+    const baseUri = this.serviceUrl();
+    if (this.localConnector?.baseUri !== baseUri) {
+      const credentials: ServiceClientCredentials = { signRequest: (request) => Promise.resolve(request) };
+      const httpClient: HttpClient = { sendRequest: (request) => Promise.resolve(this.answerInProcess(request)) };
+      this.localConnector = { baseUri, client: new ConnectorClient(credentials, { baseUri, httpClient }) };
+    }
+    return this.localConnector.client;
   }
+
+  private localConnector?: { baseUri: string; client: ConnectorClient };
 
   private answerInProcess(request: WebRequest): WebResponse {
     const match = REPLY_PATH.exec(new URL(request.url).pathname);
