@@ -10,6 +10,7 @@ import {
   type TurnContext,
   TurnContext as Context,
 } from 'botbuilder';
+import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Knowledge } from '../knowledge';
 import type { Config } from './config';
 import type { ConversationReferences } from './conversationReferences';
@@ -39,8 +40,14 @@ export class BotAdapter extends CloudAdapter {
   channelTimeoutMs = 10000;
   logger?: Logger;
 
-  processIncoming(authHeader: string, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
-    return this.processActivity(authHeader, activity, logic);
+  /** Checks the request's Bot Framework token (a no-op without credentials); throws on a bad one. */
+  authenticate(authHeader: string, activity: Activity): Promise<AuthenticateRequestResult> {
+    return this.botFrameworkAuthentication.authenticateRequest(activity, authHeader);
+  }
+
+  /** Runs the turn of an activity whose request `authenticate` accepted. */
+  processAuthenticated(authentication: AuthenticateRequestResult, activity: Activity, logic: (context: TurnContext) => Promise<void>) {
+    return this.processActivity(authentication, activity, logic);
   }
 
   // --- Outbox (bot/outbox): the last step of every send, after all onSendActivities handlers ran. Replies

@@ -1,6 +1,7 @@
 // POST /api/messages: validate, check where replies would go, then hand the activity to the adapter,
 // one turn at a time per conversation.
 import type { Activity, TurnContext } from 'botbuilder';
+import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { BotAdapter } from './adapter';
 import type { Server } from 'restify';
 import { KNOWN_ACTIVITY_TYPES, activitySchema, isAllowedServiceUrl } from './activitySchema';
@@ -58,24 +59,32 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       sendError(res, 403, 'Forbidden', 'serviceUrl is not allowed (see ALLOWED_SERVICE_URLS)');
       return;
     }
-    const verdict = perConversation.take(`${activity.channelId ?? ''}\n${activity.conversation.id}`);
-    if (!verdict.allowed) {
-      sendTooManyRequests(res, verdict.retryAfterSeconds, `too many activities for this conversation; try again in ${verdict.retryAfterSeconds} s`);
-      return;
-    }
-    const authHeader = req.header('authorization') ?? '';
+    // Authenticated before the rate limit, so that only the channel itself can spend a conversation's budget.
+    let authentication: AuthenticateRequestResult;
     try {
-      const response = await queue.run(activity.conversation.id, () =>
-        adapter.processIncoming(authHeader, activity as unknown as Activity, deps.runTurn),
-      );
-      res.status(response?.status ?? 200);
-      if (response?.body === undefined) res.end();
-      else res.json(response.body);
+      authentication = await adapter.authenticate(req.header('authorization') ?? '', activity as unknown as Activity);
     } catch (error) {
       if (isAuthenticationFailure(error)) {
         sendError(res, 401, 'Unauthorized', (error as Error).message || 'invalid or missing Bot Framework token');
         return;
       }
+      logger.error({ conversationId: activity.conversation.id, err: (error as Error).message }, 'authentication failed');
+      sendError(res, 500, 'InternalError', 'the activity could not be processed');
+      return;
+    }
+    const verdict = perConversation.take(`${activity.channelId ?? ''}\n${activity.conversation.id}`);
+    if (!verdict.allowed) {
+      sendTooManyRequests(res, verdict.retryAfterSeconds, `too many activities for this conversation; try again in ${verdict.retryAfterSeconds} s`);
+      return;
+    }
+    try {
+      const response = await queue.run(activity.conversation.id, () =>
+        adapter.processAuthenticated(authentication, activity as unknown as Activity, deps.runTurn),
+      );
+      res.status(response?.status ?? 200);
+      if (response?.body === undefined) res.end();
+      else res.json(response.body);
+    } catch (error) {
       logger.error({ conversationId: activity.conversation.id, err: (error as Error).message }, 'activity failed');
       sendError(res, 500, 'InternalError', 'the activity could not be processed');
     }

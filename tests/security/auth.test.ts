@@ -74,6 +74,8 @@ beforeAll(async () => {
     AGENT_TOKENS: `${AGENT.name}:${AGENT.token}`,
     ToBotFromChannelOpenIdMetadataUrl: `${openIdUrl}/.well-known/openid-configuration`,
     ToBotFromChannelTokenIssuer: ISSUER,
+    // Low, so that the budget test below would see a 429 if rejected requests were counted.
+    RATE_LIMIT_PER_MINUTE: '3',
   });
 });
 
@@ -177,6 +179,15 @@ describe('/api/messages with credentials', () => {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(channel.received.get('auth-valid')).toBeUndefined();
     expect(metadataRequests).toBeGreaterThanOrEqual(2); // the keys really came from the loopback metadata
+  });
+
+  test('requests with bad tokens do not spend a conversation’s rate budget: the channel still gets through', async () => {
+    const target = activity({ conversation: { id: 'auth-budget' } });
+    for (let i = 0; i < 6; i++) {
+      expectUnauthorized(await post(bot.url, '/api/messages', target, bearer(jwt(claims(), { key: attacker.privateKey }))));
+    }
+    const res = await post(bot.url, '/api/messages', target, bearer(jwt(claims())));
+    expect(res.status).toBe(200);
   });
 
   test('the same valid token keeps working after all the rejections', async () => {
