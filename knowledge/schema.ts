@@ -68,6 +68,7 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.ticket_prompt': [],
   'handoff.ticket_saved': ['caseNumber'],
   'handoff.timeout': [],
+  'handoff.closed_while_waiting': ['schedule'],
   'handoff.channel_unsupported': [],
   'handoff.offer_prompt': [],
   'handoff.agent_message_failed': [],

@@ -807,14 +807,23 @@ export class HandoffHub implements HandoffPort {
     const { config } = this.deps;
     const now = this.deps.now();
     const timeoutMs = config.HANDOFF_TIMEOUT_MINUTES * 60_000;
+    // The desk closed while sellers waited and no agent is signed in to finish the queue: nobody will come
+    // before the time-out, so they hear it now (with the hours) and the request stays visible as missed.
+    // An agent still online after hours may take them, so then they wait as usual.
+    const desertedAfterHours = !config.businessHours.isOpen(now) && this.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol';
     let changed = false;
     for (const session of this.store.waiting()) {
-      if (now.getTime() - Date.parse(session.queuedAt) < timeoutMs) continue;
+      const timedOut = now.getTime() - Date.parse(session.queuedAt) >= timeoutMs;
+      if (!timedOut && !desertedAfterHours) continue;
       if (!this.store.markMissed(session.id, iso(now))) continue;
       changed = true;
-      this.deps.logger.info({ conversationId: session.conversationId, caseNumber: session.caseNumber }, 'handoff timed out');
-      this.events.broadcast('missed', { conversationId: session.conversationId, caseNumber: session.caseNumber });
-      await this.notify(session.conversationId, [this.message('handoff.timeout', session.language), this.alternatives(session.language)], 'timeout');
+      const { conversationId, caseNumber, language } = session;
+      this.deps.logger.info({ conversationId, caseNumber }, timedOut ? 'handoff timed out' : 'handoff missed: the desk closed');
+      this.events.broadcast('missed', { conversationId, caseNumber });
+      const notice = timedOut
+        ? this.message('handoff.timeout', language)
+        : this.message('handoff.closed_while_waiting', language, { schedule: config.businessHours.describe(language) });
+      await this.notify(conversationId, [notice, this.alternatives(language)], timedOut ? 'timeout' : 'closed');
     }
     const waiting = this.store.waiting();
     for (const [index, session] of waiting.entries()) {

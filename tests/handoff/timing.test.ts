@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { loadKnowledge } from '../../knowledge';
 import { ChannelServer } from '../support/channelServer';
 import { type RunningBot, startBot } from '../support/botServer';
-import { AGENT_TOKENS, MINJI, Seller, accept, closeAsAgent, queue, spawnBot } from './helpers';
+import { AGENT_TOKENS, EventStream, MINJI, Seller, accept, closeAsAgent, queue, spawnBot } from './helpers';
 
 const k = loadKnowledge();
 const ko = (key: Parameters<typeof k.text>[0], values?: Record<string, string | number>) => k.text(key, 'ko', values);
@@ -115,6 +115,36 @@ describe('with an injected clock (open Mon–Fri 09:00–18:00 Seoul time, time-
     expect(tickets).toEqual([]);
     expect(active).toEqual([expect.objectContaining({ conversationId: 'after-hours', agent: MINJI.name })]);
     expect((await closeAsAgent(bot, MINJI, 'after-hours')).status).toBe(200);
+  });
+
+  test('the desk closes while a seller waits: queued on while an agent is signed in, told at once when nobody is', async () => {
+    clock = new Date('2026-05-04T17:58:00+09:00'); // Monday, two minutes before closing
+    const seller = new Seller(bot, channel, 'closing-time');
+    await seller.say('상담사 연결해 주세요');
+    expect((await queue(bot)).waiting.map((w) => w.conversationId)).toEqual(['closing-time']);
+
+    // 18:01 with an agent's console open: the agent may still finish the queue
+    const agentConsole = await EventStream.open(bot, { authorization: `Bearer ${MINJI.token}` });
+    advance(3);
+    await bot.app.hub.tick();
+    expect((await queue(bot)).waiting.map((w) => w.conversationId)).toEqual(['closing-time']);
+
+    // the last agent signs off: the seller hears it now, not at the time-out, with the hours and the alternatives
+    await agentConsole.close();
+    for (let i = 0; i < 100 && bot.app.hub.agentsOnline > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await bot.app.hub.tick();
+    const [notice, alternatives] = seller.texts().slice(-2);
+    expect(notice).toBe(ko('handoff.closed_while_waiting', { schedule: bot.app.config.businessHours.describe('ko') }));
+    expect(alternatives).toContain(alternativesLine);
+    const { waiting, missed } = await queue(bot);
+    expect(waiting).toEqual([]);
+    expect(missed.map((m) => m.conversationId)).toContain('closing-time');
+
+    // in the morning an agent can still pick it up
+    clock = new Date('2026-05-05T09:01:00+09:00');
+    expect((await accept(bot, MINJI, 'closing-time')).status).toBe(200);
+    expect(seller.texts().at(-1)).toBe(ko('handoff.agent_joined', { agent: MINJI.name }));
+    expect((await closeAsAgent(bot, MINJI, 'closing-time')).status).toBe(200);
   });
 });
 
