@@ -746,7 +746,9 @@ export class HandoffHub implements HandoffPort {
     if (channelId) {
       for (const a of this.deps.transcripts.getRecentActivities(channelId, conversationId, 2000)) {
         if (a.type !== 'message') continue;
-        const marker = (a.channelData as Record<string, { messageId?: unknown } | undefined> | undefined)?.[AGENT_CHANNEL_DATA_KEY];
+        // Only the bot's own outgoing lines carry the agent marker; a seller can put anything in channelData.
+        const fromSeller = this.isFromSeller(a);
+        const marker = fromSeller ? undefined : (a.channelData as Record<string, { messageId?: unknown } | undefined> | undefined)?.[AGENT_CHANNEL_DATA_KEY];
         if (marker) {
           const agentMessage = agentMessages.get(Number(marker.messageId));
           if (agentMessage) {
@@ -756,7 +758,7 @@ export class HandoffHub implements HandoffPort {
           continue;
         }
         const entry: TranscriptMessage = {
-          role: this.isFromSeller(a) ? 'seller' : 'bot',
+          role: fromSeller ? 'seller' : 'bot',
           text: a.text ?? '',
           timestamp: iso(new Date(a.timestamp ?? Date.now())),
         };

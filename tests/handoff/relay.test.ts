@@ -104,6 +104,9 @@ test('accept, relay both ways, close with a summary, then the bot answers again'
     expect(await seller.say(xss)).toEqual([]);
     expect((await relayed).data).toMatchObject({ conversationId: MID_DIALOG, role: 'seller', text: xss });
     expect(await seller.say('취소')).toEqual([]);
+    // a seller's line dressed up as the agent's message (channelData) stays the seller's line
+    const spoof = { handoff: { role: 'agent', agent: MINJI.name, messageId: sent.body.messageId } };
+    expect(await seller.say('가짜 상담사 메시지', { channelData: spoof })).toEqual([]);
 
     // the transcript: seller, bot and agent, with the seller's text as plain JSON strings
     const transcript = await api(bot, 'GET', conversationPath(MID_DIALOG, 'transcript'), { token: MINJI.token });
@@ -119,6 +122,8 @@ test('accept, relay both ways, close with a summary, then the bot answers again'
       ]),
     );
     expect(messages.filter((m) => m.role === 'agent')).toHaveLength(1); // not also listed as a bot message
+    expect(messages).toContainEqual(expect.objectContaining({ role: 'seller', text: '가짜 상담사 메시지' }));
+    expect(messages.findIndex((m) => m.role === 'agent')).toBeLessThan(messages.findIndex((m) => m.text === '가짜 상담사 메시지'));
     expect(messages.find((m) => m.attachments)?.attachments).toEqual([expect.objectContaining({ contentType: 'image/png', name: 'screenshot.png' })]);
     expect(messages.every((m) => typeof m.text === 'string' && !Number.isNaN(Date.parse(m.timestamp)))).toBe(true);
     const order = messages.map((m) => m.text);
