@@ -80,6 +80,15 @@ export class MainDialog extends Dialog implements DialogDependencies {
     return this.route(dc);
   }
 
+  /**
+   * The router never waits, so it is only continued with nothing above it when the stored stack is not
+   * one this version made (e.g. saved by an older release, whose MainDialog kept its topics inside it):
+   * the message is routed afresh rather than ending the dialog unanswered.
+   */
+  override continueDialog(dc: DialogContext): Promise<DialogTurnResult> {
+    return this.route(dc);
+  }
+
   /** A topic left mid-question because the seller moved on: handle that message as if nothing was running. */
   override resumeDialog(dc: DialogContext, _reason: DialogReason, result?: unknown): Promise<DialogTurnResult> {
     return isReroute(result) ? this.route(dc) : dc.endDialog();

@@ -132,6 +132,20 @@ describe('state across turns', () => {
     expect(texts(await chat.say({ value: { choice: 'yes' } }))).toEqual([t('delete_product.resolved')]);
   });
 
+  test('a dialog stack saved by an older release (topics inside MainDialog) still gets an answer', async () => {
+    const storage = new MemoryStorage();
+    const bot = new SellerBot(services, new ConversationState(storage), new UserState(storage), new MainDialog(services));
+    chat = new BotConversation((context) => bot.run(context));
+    await chat.say('감사합니다'); // creates the conversation's state
+    const [key] = Object.keys((storage as unknown as { memory: Record<string, string> }).memory).filter((k) => k.includes('/conversations/'));
+    const stored = (await storage.read([key]))[key];
+    stored.DialogState = {
+      dialogStack: [{ id: 'mainDialog', state: { dialogs: { dialogStack: [{ id: 'mainDialog.route', state: { stepIndex: 0 } }] } } }],
+    };
+    await storage.write({ [key]: stored });
+    expect(texts(await chat.say('운영 시간 알려주세요'))).toEqual([t('hours.always')]);
+  });
+
   test('an error inside the turn propagates to the adapter', async () => {
     await join();
     services.handoff.request = async () => {
