@@ -4,14 +4,12 @@
 // per turn, which profiling showed to be a large share of a turn's CPU; a plain Dialog costs none.
 import type { TurnContext } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import type { Intent } from '../intents/intentIds';
 import type { BotServices } from './services';
 
 export abstract class AnswerDialog extends Dialog {
   constructor(
     dialogId: string,
     protected readonly services: BotServices,
-    readonly topic: Intent,
   ) {
     super(dialogId);
   }

@@ -9,7 +9,7 @@ export const CANCEL_DIALOG = 'cancelDialog';
 
 export class CancelDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(CANCEL_DIALOG, services, 'cancel');
+    super(CANCEL_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {

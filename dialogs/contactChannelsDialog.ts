@@ -18,7 +18,7 @@ const CONFIGURED_VALUE: Record<Exclude<ChannelId, 'chat'>, keyof DialogConfig> =
 
 export class ContactChannelsDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(CONTACT_CHANNELS_DIALOG, services, 'contact_channels');
+    super(CONTACT_CHANNELS_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {

@@ -8,7 +8,7 @@ export const CUSTOMER_NOTICE_DIALOG = 'customerNoticeDialog';
 
 export class CustomerNoticeDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(CUSTOMER_NOTICE_DIALOG, services, 'customer_notice');
+    super(CUSTOMER_NOTICE_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {

@@ -16,7 +16,7 @@ export function isHelpRequest(text: string): boolean {
 
 export class GreetingDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(GREETING_DIALOG, services, 'greeting');
+    super(GREETING_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {

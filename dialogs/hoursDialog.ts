@@ -9,7 +9,7 @@ export const HOURS_DIALOG = 'hoursDialog';
 
 export class HoursDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(HOURS_DIALOG, services, 'hours');
+    super(HOURS_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {

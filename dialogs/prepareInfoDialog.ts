@@ -8,7 +8,7 @@ export const PREPARE_INFO_DIALOG = 'prepareInfoDialog';
 
 export class PrepareInfoDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(PREPARE_INFO_DIALOG, services, 'prepare_info');
+    super(PREPARE_INFO_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {

@@ -8,7 +8,7 @@ export const THANKS_DIALOG = 'thanksDialog';
 
 export class ThanksDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(THANKS_DIALOG, services, 'thanks');
+    super(THANKS_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {

@@ -8,7 +8,7 @@ export const WAIT_TIME_DIALOG = 'waitTimeDialog';
 
 export class WaitTimeDialog extends AnswerDialog {
   constructor(services: BotServices) {
-    super(WAIT_TIME_DIALOG, services, 'wait_time');
+    super(WAIT_TIME_DIALOG, services);
   }
 
   protected override async answer(context: TurnContext): Promise<void> {
