@@ -20,6 +20,7 @@ export class SqliteStorage implements Storage {
   private readonly upsert;
   private readonly remove;
   private readonly nextEtag;
+  private readonly upsertWithNewEtag;
 
   constructor(private readonly db: Database) {
     migrate(
@@ -38,6 +39,7 @@ export class SqliteStorage implements Storage {
     );
     this.remove = db.prepare<[string]>('DELETE FROM storage WHERE key = ?');
     this.nextEtag = db.prepare<[], number>('UPDATE storage_etag SET value = value + 1 WHERE id = 1 RETURNING value').pluck();
+    this.upsertWithNewEtag = db.transaction((key: string, json: string) => void this.upsert.run(key, json, this.nextEtag.get()!));
   }
 
   async read(keys: string[]): Promise<StoreItems> {
@@ -81,7 +83,7 @@ export class SqliteStorage implements Storage {
 
   /** Stores an item's JSON as it is, under a new eTag: a last-writer-wins write, like BotState's eTag '*'. */
   writeJson(key: string, json: string): void {
-    withBusyRetry(() => this.db.transaction(() => void this.upsert.run(key, json, this.nextEtag.get()!)).immediate());
+    withBusyRetry(() => this.upsertWithNewEtag.immediate(key, json));
   }
 
   async delete(keys: string[]): Promise<void> {
