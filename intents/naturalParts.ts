@@ -9,10 +9,6 @@ interface WordTokenizerClass {
 export const PorterStemmer: Stemmer = require('natural/lib/natural/stemmers/porter_stemmer');
 export const WordTokenizer: WordTokenizerClass =
   require('natural/lib/natural/tokenizers/regexp_tokenizer').WordTokenizer;
-export const NGrams: { ngrams(sequence: string[], n: number, start?: string, end?: string): string[][] } =
-  require('natural/lib/natural/ngrams/ngrams');
-export const DamerauLevenshteinDistance: (a: string, b: string, options?: object) => number =
-  require('natural/lib/natural/distance/levenshtein_distance').DamerauLevenshteinDistance;
 
 const stemCache = new Map<string, string>();
 
