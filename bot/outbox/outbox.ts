@@ -284,7 +284,10 @@ export class Outbox {
       const conversationId = activity.conversation?.id ?? row.conversation_id;
       const body = { ...activity, id: row.activity_id };
       const options = { abortSignal: controller.signal };
-      const response = activity.replyToId
+      // botbuilder's replyToActivity also sends the conversation id as an HTTP header, which Node
+      // refuses for characters outside Latin-1 (a Korean id, say); the plain send still carries
+      // replyToId in the body, so such conversations get their replies that way.
+      const response = activity.replyToId && HEADER_SAFE.test(conversationId)
         ? await connector.conversations.replyToActivity(conversationId, activity.replyToId, body, options)
         : await connector.conversations.sendToConversation(conversationId, body, options);
       return { id: response?.id ?? '' };
@@ -312,6 +315,9 @@ export class Outbox {
     }
   }
 }
+
+/** What Node accepts in an HTTP header value. */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function parseActivity(json: string): Partial<Activity> {
   const activity = JSON.parse(json) as Partial<Activity> & { timestamp?: unknown; localTimestamp?: unknown };

@@ -45,9 +45,9 @@ afterAll(async () => {
   await channel?.stop();
 });
 
-// A conversation id that needs URL encoding in the agent API: slash, space, pipe, plus. (Not Hangul: botbuilder
-// puts the id in an HTTP header when replying, and real channels' ids are ASCII.)
-const MID_DIALOG = 'mid-dialog/seller 1|web+a';
+// A conversation id that needs URL encoding in the agent API (slash, space, pipe, plus) and is not
+// Latin-1 (Hangul), which an HTTP header cannot carry: botbuilder's replyToActivity puts the id in one.
+const MID_DIALOG = 'mid-dialog/판매자 1|web+a';
 
 test('asking for an agent mid-dialog queues at once; details go to the agent, not the bot', async () => {
   const seller = new Seller(bot, channel, MID_DIALOG);
