@@ -1,13 +1,13 @@
 // A whole day in real Chromium: a seller in Web Chat at / and an agent in the console at /agent.
 import type { Browser } from 'playwright-core';
 import { loadKnowledge } from '../../knowledge';
+import { MINJI } from '../handoff/helpers';
 import { type RunningBot, startBot } from '../support/botServer';
 import { AgentConsole, SellerPage, eventually, launchBrowser, newPerson, pageProblems, screenshot } from './support';
 
 jest.setTimeout(90000);
 
 const knowledge = loadKnowledge();
-const MINJI = { name: '민지', token: 'minji-token-0123456789' };
 
 let bot: RunningBot;
 let browser: Browser;

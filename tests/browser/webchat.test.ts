@@ -2,13 +2,13 @@
 // the agent console's defences (seller HTML shown as text, a wrong token refused).
 import type { Browser, Page } from 'playwright-core';
 import { loadKnowledge } from '../../knowledge';
+import { MINJI } from '../handoff/helpers';
 import { type RunningBot, startBot } from '../support/botServer';
 import { AgentConsole, SellerPage, eventually, launchBrowser, newPerson, pageProblems, screenshot } from './support';
 
 jest.setTimeout(60000);
 
 const knowledge = loadKnowledge();
-const MINJI = { name: '민지', token: 'minji-token-0123456789' };
 
 let bot: RunningBot;
 let browser: Browser;

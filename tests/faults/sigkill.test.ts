@@ -11,14 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { loadKnowledge } from '../../knowledge';
-import { AGENT_TOKENS, MINJI, accept, api, conversationPath, queue, sendAsAgent } from '../handoff/helpers';
+import { AGENT_TOKENS, MINJI, accept, api, conversationPath, ko, queue, sendAsAgent } from '../handoff/helpers';
 import { ChannelServer, type ReceivedActivity } from '../support/channelServer';
 import { message, post } from '../support/botServer';
 import { type BotProcess, spawnBot } from '../support/botProcess';
 
-const k = loadKnowledge();
-const ko = (key: Parameters<typeof k.text>[0], values?: Record<string, string | number>) => k.text(key, 'ko', values);
 const SCRIPT = ['안녕하세요', '상품 삭제 어떻게 해요?', '해결됐어요', '운영 시간 알려주세요', '고객센터 연락 방법 알려주세요', 'How do I delete a product?', '고마워요'];
 const ENV = {
   AGENT_TOKENS,

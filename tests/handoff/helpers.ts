@@ -1,7 +1,14 @@
 // Shared by the handoff tests: a seller talking through the local channel server, agents calling the API,
 // and an SSE reader for GET /api/agent/events.
+import { loadKnowledge } from '../../knowledge';
 import { ChannelServer } from '../support/channelServer';
 import { type RunningBot, message, post } from '../support/botServer';
+import { type HttpResult, http } from '../support/http';
+
+const knowledge = loadKnowledge();
+
+/** A Korean answer from the knowledge base, as the seller sees it. */
+export const ko = (key: Parameters<typeof knowledge.text>[0], values?: Record<string, string | number>) => knowledge.text(key, 'ko', values);
 
 export const MINJI = { name: '민지', token: 'minji-token-0123456789' };
 export const JUNHO = { name: '준호', token: 'junho-token-0123456789' };
@@ -35,35 +42,21 @@ export class Seller {
   }
 }
 
-export interface ApiResponse {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
 export async function api(
   bot: { url: string },
   method: 'GET' | 'POST' | 'DELETE',
   path: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<ApiResponse> {
+): Promise<HttpResult> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   Object.assign(headers, options.headers);
-  const res = await fetch(`${bot.url}${path}`, {
+  return http(`${bot.url}${path}`, {
     method,
     headers,
     body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
   });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // keep the raw text
-  }
-  return { status: res.status, body, headers: res.headers };
 }
 
 export const conversationPath = (id: string, action: string) => `/api/agent/conversations/${encodeURIComponent(id)}/${action}`;

@@ -13,13 +13,13 @@ import {
   api,
   closeAsAgent,
   conversationPath,
+  ko,
   queue,
   sendAsAgent,
   withoutClock,
 } from './helpers';
 
 const k = loadKnowledge();
-const ko = (key: Parameters<typeof k.text>[0], values?: Record<string, string | number>) => k.text(key, 'ko', values);
 const waitKo = (minutes: number) => ko('handoff.wait_minutes', { minutes });
 /** The rendered template with `{date}` left open: the rest of the closing summary must match exactly. */
 function expectClosedSummary(text: string, agent: string, caseNumber: string) {

@@ -4,12 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadKnowledge } from '../../knowledge';
 import { ChannelServer } from '../support/channelServer';
-import { AGENT_TOKENS, JUNHO, MINJI, Seller, type SpawnedBot, accept, api, conversationPath, queue, sendAsAgent, spawnBot, withoutClock } from './helpers';
+import { AGENT_TOKENS, JUNHO, MINJI, Seller, type SpawnedBot, accept, api, conversationPath, ko, queue, sendAsAgent, spawnBot, withoutClock } from './helpers';
 
-const k = loadKnowledge();
-const ko = (key: Parameters<typeof k.text>[0], values?: Record<string, string | number>) => k.text(key, 'ko', values);
 
 let channel: ChannelServer;
 beforeAll(async () => {

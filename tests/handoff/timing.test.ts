@@ -6,10 +6,9 @@ import { join } from 'node:path';
 import { loadKnowledge } from '../../knowledge';
 import { ChannelServer } from '../support/channelServer';
 import { type RunningBot, startBot } from '../support/botServer';
-import { AGENT_TOKENS, EventStream, MINJI, Seller, accept, closeAsAgent, queue, spawnBot } from './helpers';
+import { AGENT_TOKENS, EventStream, MINJI, Seller, accept, closeAsAgent, ko, queue, spawnBot } from './helpers';
 
 const k = loadKnowledge();
-const ko = (key: Parameters<typeof k.text>[0], values?: Record<string, string | number>) => k.text(key, 'ko', values);
 const waitKo = (minutes: number) => ko('handoff.wait_minutes', { minutes });
 const alternativesLine = k.channels.find((c) => c.id === 'inquiry')!.name.ko;
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type AppOptions, type BotApp, createApp } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
 import { createLogger } from '../../bot/logger';
+import { type HttpResult, http } from './http';
 
 export interface RunningBot {
   app: BotApp;
@@ -47,20 +48,12 @@ export function message(conversationId: string, text: string, extra: Record<stri
   };
 }
 
-export async function post(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}${path}`, {
+export function post(baseUrl: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return http(`${baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON: keep the text so a test can show it
-  }
-  return { status: res.status, body: parsed };
 }
 
 /** Sends a message with deliveryMode expectReplies and returns the texts of the replies. */

@@ -1,5 +1,7 @@
 // A minimal Direct Line 3.0 client over real HTTP, for the web chat tests: what botframework-directlinejs
 // does, step by step, with the activities it has seen and its watermark.
+import { type HttpResult, http } from '../support/http';
+
 export interface DirectLineActivity {
   type: string;
   id?: string;
@@ -10,24 +12,6 @@ export interface DirectLineActivity {
   suggestedActions?: { actions: { title: string; value: unknown }[] };
   channelData?: Record<string, unknown>;
   [key: string]: unknown;
-}
-
-export interface HttpResult {
-  status: number;
-  body: any;
-  headers: Headers;
-}
-
-export async function http(url: string, init: RequestInit = {}): Promise<HttpResult> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body, headers: res.headers };
 }
 
 export class DirectLineClient {

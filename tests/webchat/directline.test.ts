@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { loadKnowledge } from '../../knowledge';
 import { TokenSigner } from '../../bot/webchat/tokens';
 import { type RunningBot, startBot } from '../support/botServer';
-import { DirectLineClient, TINY_PNG, http, pngOfSize, upload } from './directLineClient';
+import { http } from '../support/http';
+import { DirectLineClient, TINY_PNG, pngOfSize, upload } from './directLineClient';
 
 const knowledge = loadKnowledge();
 const welcome = knowledge.text('welcome', 'ko');
