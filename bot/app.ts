@@ -4,6 +4,7 @@ import { type TurnContext, UserState } from 'botbuilder';
 import restify, { type Server } from 'restify';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { BotServices } from '../dialogs/services';
+import { TURN_INTENT_KEY, turnLanguage } from '../dialogs/turn';
 import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
 import { type BotAdapter, createAdapter } from './adapter';
@@ -45,8 +46,6 @@ export interface BotApp {
   close(): Promise<void>;
 }
 
-const LANGUAGE_KEY = 'conversationLanguage';
-
 export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
@@ -76,7 +75,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     knowledge,
     transcripts,
     references,
-    languageOf: (context) => (context.turnState.get(LANGUAGE_KEY) === 'en' ? 'en' : 'ko'),
+    languageOf: turnLanguage,
     outbox,
   });
   const connectors = channelConnectors(adapter, config.MicrosoftAppId);
@@ -94,7 +93,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       {
         conversationId: context.activity.conversation?.id,
         activityType: context.activity.type,
-        intent: context.turnState.get('intent'),
+        intent: context.turnState.get(TURN_INTENT_KEY),
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
       },
       'turn',

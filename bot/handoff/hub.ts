@@ -77,7 +77,6 @@ export type CloseResult =
 /** Marks agent messages in the transcript store; their text and delivery status come from the hub's own table. */
 export const AGENT_CHANNEL_DATA_KEY = 'handoff';
 /** The bot's language for the turn as app.ts reads it (kept in step with dialogs/turn). */
-const LANGUAGE_TURN_KEY = 'conversationLanguage';
 const DRAFT_TICKET_MINUTES = 30;
 const MISSED_VISIBLE_DAYS = 7;
 /** Longest command ("대기 취소할게요") worth checking against the classifier while a seller waits. */
@@ -170,13 +169,6 @@ export class HandoffHub implements HandoffPort {
     return `${p.year.slice(2)}${p.month}${p.day}`;
   }
 
-  /** The language the conversation layer settled on for this turn (SellerBot sets it before the dialogs run). */
-  private languageOf(context: TurnContext): Language {
-    const decided: unknown = context.turnState.get(LANGUAGE_TURN_KEY);
-    if (decided === 'ko' || decided === 'en') return decided;
-    return turnLanguage(context);
-  }
-
   // ---- estimates ---------------------------------------------------------------------------------
 
   get agentsOnline(): number {
@@ -205,7 +197,7 @@ export class HandoffHub implements HandoffPort {
     const conversationId = activity.conversation.id;
     const now = this.deps.now();
     const open = this.store.openSession(conversationId);
-    const language = this.languageOf(context);
+    const language = turnLanguage(context);
     if (open) {
       if (open.status === 'waiting') {
         await context.sendActivity(this.text('handoff.already_waiting', language, { position: this.store.position(open) }));

@@ -36,6 +36,22 @@ test('serviceUrl: replies are posted to the channel', async () => {
   expect(received.map((a) => a.text).join('\n')).toContain(knowledge.text('delete_product.steps', 'en'));
 });
 
+test('a turn that fails before the dialogs apologises in the language of the seller\'s locale', async () => {
+  // The handoff check runs before SellerBot has worked out the language; make it fail once.
+  const store = bot.app.hub.store;
+  const openSession = store.openSession;
+  store.openSession = () => {
+    throw new Error('disk I/O error');
+  };
+  try {
+    expect(await ask(bot.url, 'conv-fail-en', 'What are your hours?', { locale: 'en-US' })).toEqual([knowledge.text('turn_error', 'en')]);
+    expect(await ask(bot.url, 'conv-fail-ko', '운영 시간 알려 주세요', { locale: 'ko-KR' })).toEqual([knowledge.text('turn_error', 'ko')]);
+  } finally {
+    store.openSession = openSession;
+  }
+  expect((await ask(bot.url, 'conv-fail-en', 'What are your hours?', { locale: 'en-US' })).join('\n')).toContain(knowledge.text('hours.always', 'en'));
+});
+
 describe('bad input gets a 4xx with a JSON message', () => {
   test.each([
     ['missing type', { ...message('c1', 'hi', { deliveryMode: 'expectReplies' }), type: undefined }],
