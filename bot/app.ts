@@ -1,6 +1,6 @@
 // Wires the bot together: configuration → storage → NLU and knowledge → adapter → dialogs → HTTP.
 import { join } from 'node:path';
-import { type TurnContext, UserState } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import restify, { type Server } from 'restify';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { BotServices } from '../dialogs/services';
@@ -55,7 +55,6 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const transcripts = new SqliteTranscriptStore(db);
   const references = new ConversationReferences(db);
   const conversationState = new DurableConversationState(storage);
-  const userState = new UserState(storage);
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();
 
@@ -84,7 +83,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   adapter.use(hub.sellerMiddleware());
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
-  const bot = new SellerBot(services, conversationState, userState, new MainDialog(services));
+  const bot = new SellerBot(services, conversationState, new MainDialog(services));
 
   const runTurn = async (context: TurnContext) => {
     const started = performance.now();

@@ -5,7 +5,6 @@ import {
   type ConversationState,
   type StatePropertyAccessor,
   type TurnContext,
-  type UserState,
 } from 'botbuilder';
 import { type DialogState, type DialogStateManagerConfiguration, DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
 import { CONVERSATION_STATE_KEY, type MainDialog } from '../dialogs/mainDialog';
@@ -37,7 +36,6 @@ export class SellerBot extends ActivityHandler {
   constructor(
     private readonly services: BotServices,
     private readonly conversationState: ConversationState,
-    private readonly userState: UserState,
     private readonly dialog: MainDialog,
   ) {
     super();
@@ -66,7 +64,6 @@ export class SellerBot extends ActivityHandler {
     context.turnState.set(CONVERSATION_STATE_KEY, this.conversationState);
     await super.run(context);
     await this.conversationState.saveChanges(context, false);
-    await this.userState.saveChanges(context, false);
   }
 
   private async answer(context: TurnContext): Promise<void> {

@@ -83,7 +83,6 @@ const MISSED_VISIBLE_DAYS = 7;
 const COMMAND_MAX_LENGTH = 24;
 /** Position updates at most this often (reaching the front is always told). */
 const POSITION_UPDATE_MIN_MS = 60_000;
-const PURGE_EVERY_MS = 3_600_000;
 
 /** Ends a live chat from the seller's side; nothing else does (a seller may write "취소" about an order). */
 const END_PHRASES = new Set(
@@ -109,7 +108,6 @@ export class HandoffHub implements HandoffPort {
   readonly events = new AgentEvents();
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
-  private lastPurge = 0;
   private server?: Server;
   private readonly dateFormat: Intl.DateTimeFormat;
   /** Agent messages whose first delivery attempt sendAgentMessage is still waiting for. */
@@ -835,11 +833,6 @@ export class HandoffHub implements HandoffPort {
       }
     }
     this.store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));
-    if (now.getTime() - this.lastPurge >= PURGE_EVERY_MS) {
-      this.lastPurge = now.getTime();
-      const purged = this.store.purgeBefore(iso(new Date(now.getTime() - config.TRANSCRIPT_RETENTION_DAYS * 86_400_000)));
-      if (purged) this.deps.logger.info({ purged }, 'handoff records past retention deleted');
-    }
     if (changed) this.broadcastQueue();
   }
 

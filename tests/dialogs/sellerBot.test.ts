@@ -1,5 +1,5 @@
 // The whole bot turn through a TestAdapter: language, welcome, non-text, truncation, saved state.
-import { ActivityTypes, ConversationState, MemoryStorage, UserState } from 'botbuilder';
+import { ActivityTypes, ConversationState, MemoryStorage } from 'botbuilder';
 import { SellerBot } from '../../bot/sellerBot';
 import { MainDialog } from '../../dialogs/mainDialog';
 import type { DialogConfig } from '../../dialogs/services';
@@ -14,7 +14,7 @@ function start(config: Partial<DialogConfig> = {}): void {
   services = testServices({ config });
   const storage = new MemoryStorage();
   const conversationState = new ConversationState(storage);
-  const bot = new SellerBot(services, conversationState, new UserState(storage), new MainDialog(services));
+  const bot = new SellerBot(services, conversationState, new MainDialog(services));
   chat = new BotConversation((context) => bot.run(context));
 }
 beforeEach(() => start());
@@ -134,7 +134,7 @@ describe('state across turns', () => {
 
   test('a dialog stack saved by an older release (topics inside MainDialog) still gets an answer', async () => {
     const storage = new MemoryStorage();
-    const bot = new SellerBot(services, new ConversationState(storage), new UserState(storage), new MainDialog(services));
+    const bot = new SellerBot(services, new ConversationState(storage), new MainDialog(services));
     chat = new BotConversation((context) => bot.run(context));
     await chat.say('감사합니다'); // creates the conversation's state
     const [key] = Object.keys((storage as unknown as { memory: Record<string, string> }).memory).filter((k) => k.includes('/conversations/'));
