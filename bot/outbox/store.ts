@@ -62,10 +62,10 @@ export class OutboxStore {
   private readonly selectDueHeads;
   private readonly selectPendingIds;
   private readonly countPendingByConversation;
-  private readonly countPending;
+  private readonly insertAll: { immediate(rows: NewOutboxRow[]): number[] };
   private readonly deleteFailedBefore;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     migrate(db, 'outbox/001-create', MIGRATION);
     this.insertRow = db.prepare<Omit<NewOutboxRow, 'audience'> & { audience: string | null }>(
       `INSERT INTO outbox_messages (conversation_id, channel_id, service_url, audience, activity_id, activity, next_attempt_at, created_at)
@@ -92,14 +92,15 @@ export class OutboxStore {
     this.countPendingByConversation = db.prepare<[], { conversation_id: string; n: number }>(
       `SELECT conversation_id, COUNT(*) AS n FROM outbox_messages WHERE status = 'pending' GROUP BY conversation_id`,
     );
-    this.countPending = db.prepare<[], number>(`SELECT COUNT(*) FROM outbox_messages WHERE status = 'pending'`).pluck();
+    this.insertAll = db.transaction((rows: NewOutboxRow[]) =>
+      rows.map((r) => Number(this.insertRow.run({ ...r, audience: r.audience ?? null }).lastInsertRowid)),
+    );
     this.deleteFailedBefore = db.prepare<[number]>(`DELETE FROM outbox_messages WHERE status = 'failed' AND created_at < ?`);
   }
 
   /** Adds the rows in one transaction (in order); returns their ids. */
   add(rows: NewOutboxRow[]): number[] {
-    const run = this.db.transaction(() => rows.map((r) => Number(this.insertRow.run({ ...r, audience: r.audience ?? null }).lastInsertRowid)));
-    return withBusyRetry(() => run.immediate());
+    return withBusyRetry(() => this.insertAll.immediate(rows));
   }
 
   head(conversationId: string): OutboxRow | undefined {
@@ -128,10 +129,6 @@ export class OutboxStore {
 
   pendingCounts(): Map<string, number> {
     return new Map(this.countPendingByConversation.all().map((r) => [r.conversation_id, r.n]));
-  }
-
-  pendingTotal(): number {
-    return this.countPending.get() ?? 0;
   }
 
   /** Retention: rows given up on (kept for the record) created before `before` (epoch ms). */
