@@ -28,17 +28,23 @@ const timeZone = z.preprocess(emptyToUndefined, z.string().default('Asia/Seoul')
   }
 }, 'not a known IANA time zone (e.g. Asia/Seoul)');
 
+/** One agent's "name:token" (AGENT_TOKENS entries, the local agent-token file); undefined when malformed. */
+export function parseAgentToken(pair: string): { name: string; token: string } | undefined {
+  const at = pair.indexOf(':');
+  const name = pair.slice(0, at).trim();
+  const token = pair.slice(at + 1).trim();
+  return at > 0 && name && token.length >= 12 ? { name, token } : undefined;
+}
+
 const agentTokens = list.transform((pairs, ctx) => {
   const agents: { name: string; token: string }[] = [];
   for (const pair of pairs) {
-    const at = pair.indexOf(':');
-    const name = pair.slice(0, at).trim();
-    const token = pair.slice(at + 1).trim();
-    if (at <= 0 || !name || token.length < 12) {
+    const agent = parseAgentToken(pair);
+    if (!agent) {
       ctx.addIssue({ code: 'custom', message: 'expected name:token pairs separated by commas, each token at least 12 characters' });
       return z.NEVER;
     }
-    agents.push({ name, token });
+    agents.push(agent);
   }
   return agents;
 });

@@ -5,7 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request } from 'restify';
-import type { Config } from '../config';
+import { type Config, parseAgentToken } from '../config';
 import { type Database, migrate, withBusyRetry } from '../storage/database';
 
 export const SESSION_COOKIE = 'agent_session';
@@ -25,11 +25,8 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 export function localAgentToken(dataDir: string): { name: string; token: string; created: boolean } {
   const file = join(dataDir, LOCAL_TOKEN_FILE);
   if (existsSync(file)) {
-    const line = readFileSync(file, 'utf8').trim();
-    const at = line.indexOf(':');
-    const name = line.slice(0, at).trim();
-    const token = line.slice(at + 1).trim();
-    if (at > 0 && name && token.length >= 12) return { name, token, created: false };
+    const agent = parseAgentToken(readFileSync(file, 'utf8').trim());
+    if (agent) return { ...agent, created: false };
   }
   mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(24).toString('base64url');
@@ -60,12 +57,16 @@ function parseCookies(header: string | undefined): Map<string, string> {
 
 export class AgentAuth {
   private readonly agents: AgentCredential[];
+  private readonly selectSession;
+  private readonly deleteExpired;
+  private readonly insertSession;
+  private readonly deleteSession;
   /** Set in local mode without AGENT_TOKENS: shown at start-up. */
   readonly local?: { name: string; token: string; created: boolean };
 
   constructor(
     config: Pick<Config, 'AGENT_TOKENS' | 'localMode' | 'dataDir'>,
-    private readonly db: Database,
+    db: Database,
     private readonly now: () => Date = () => new Date(),
   ) {
     const pairs = [...config.AGENT_TOKENS];
@@ -85,6 +86,14 @@ export class AgentAuth {
          expires_at TEXT NOT NULL
        )`,
     );
+    this.selectSession = db.prepare<[string], { agent: string; token_digest: string; expires_at: string }>(
+      'SELECT agent, token_digest, expires_at FROM handoff_agent_sessions WHERE id_digest = ?',
+    );
+    this.deleteExpired = db.prepare<[string]>('DELETE FROM handoff_agent_sessions WHERE expires_at <= ?');
+    this.insertSession = db.prepare<[string, string, string, string, string]>(
+      'INSERT INTO handoff_agent_sessions (id_digest, agent, token_digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.deleteSession = db.prepare<[string]>('DELETE FROM handoff_agent_sessions WHERE id_digest = ?');
   }
 
   get agentNames(): string[] {
@@ -111,11 +120,7 @@ export class AgentAuth {
   }
 
   private agentForSession(sessionId: string): string | undefined {
-    const row = this.db
-      .prepare<[string], { agent: string; token_digest: string; expires_at: string }>(
-        'SELECT agent, token_digest, expires_at FROM handoff_agent_sessions WHERE id_digest = ?',
-      )
-      .get(sha256(sessionId).toString('hex'));
+    const row = this.selectSession.get(sha256(sessionId).toString('hex'));
     if (!row || row.expires_at <= this.now().toISOString()) return undefined;
     // A token removed from AGENT_TOKENS ends the sessions signed in with it.
     const digest = Buffer.from(row.token_digest, 'hex');
@@ -134,10 +139,8 @@ export class AgentAuth {
     const now = this.now();
     const maxAgeSeconds = SESSION_HOURS * 3600;
     withBusyRetry(() => {
-      this.db.prepare('DELETE FROM handoff_agent_sessions WHERE expires_at <= ?').run(now.toISOString());
-      this.db
-        .prepare('INSERT INTO handoff_agent_sessions (id_digest, agent, token_digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
-        .run(
+      this.deleteExpired.run(now.toISOString());
+      this.insertSession.run(
           sha256(sessionId).toString('hex'),
           agent.name,
           agent.digest.toString('hex'),
@@ -151,7 +154,7 @@ export class AgentAuth {
   signOut(req: Request): void {
     const sessionId = parseCookies(req.header('cookie')).get(SESSION_COOKIE);
     if (!sessionId) return;
-    withBusyRetry(() => this.db.prepare('DELETE FROM handoff_agent_sessions WHERE id_digest = ?').run(sha256(sessionId).toString('hex')));
+    withBusyRetry(() => this.deleteSession.run(sha256(sessionId).toString('hex')));
   }
 
   static cookie(value: string, maxAgeSeconds: number, secure: boolean): string {
