@@ -33,11 +33,8 @@ export function jsonBody(maxBytes: number): RequestHandler[] {
     }
     return next();
   };
-  const readers: RequestHandler[] = ([] as RequestHandler[]).concat(
-    restify.plugins.bodyReader({ maxBodySize: maxBytes }),
-    restify.plugins.jsonBodyParser(),
-  );
-  return [requireJson, ...readers, limitDepth];
+  // bodyReader: true stops jsonBodyParser from adding a second reader of its own, one without the limit.
+  return [requireJson, restify.plugins.bodyReader({ maxBodySize: maxBytes }), ...restify.plugins.jsonBodyParser({ bodyReader: true }), limitDepth];
 }
 
 /**
