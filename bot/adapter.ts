@@ -16,7 +16,7 @@ import type { Config } from './config';
 import type { ConversationReferences } from './conversationReferences';
 import type { Logger } from './logger';
 import { ClientReusingAuthentication } from './reusedClients';
-import { OUTBOX_UNDELIVERED, type Outbox } from './outbox';
+import { OUTBOX_UNDELIVERED, type Outbox, undeliveredIn } from './outbox';
 import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
 
 export interface AdapterDeps {
@@ -63,7 +63,7 @@ export class BotAdapter extends CloudAdapter {
     const audience = context.turnState.get(this.OAuthScopeKey) as string | undefined;
     // Once one send of this turn found the channel not answering, the turn's later sends are only stored
     // (behind it, in order): a turn never waits more than one CHANNEL_TIMEOUT_MS for a dead channel.
-    const alreadyUndelivered = ((context.turnState.get(OUTBOX_UNDELIVERED) as number | undefined) ?? 0) > 0;
+    const alreadyUndelivered = undeliveredIn(context) > 0;
     const results = await outbox.send(
       activities.map((activity) => ({
         conversationId: activity.conversation?.id ?? context.activity.conversation.id,
@@ -77,8 +77,7 @@ export class BotAdapter extends CloudAdapter {
     );
     const undelivered = results.filter((r) => !r.delivered).length;
     if (undelivered > 0) {
-      const before = context.turnState.get(OUTBOX_UNDELIVERED) as number | undefined;
-      context.turnState.set(OUTBOX_UNDELIVERED, (before ?? 0) + undelivered);
+      context.turnState.set(OUTBOX_UNDELIVERED, undeliveredIn(context) + undelivered);
       this.logger?.warn({ conversationId: context.activity.conversation?.id, undelivered }, 'reply not delivered yet (kept in the outbox)');
     }
     return results.map((r) => ({ id: r.delivered && r.response?.id ? r.response.id : r.activityId }));
