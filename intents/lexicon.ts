@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { projectPath } from '../bot/paths';
-import { skeletonUnit, toLooseJamo, toSkeleton } from './normalize';
-import { WordTokenizer, stem } from './naturalParts';
+import { skeletonUnit, toLooseJamo, toSkeleton, withinOneEdit } from './normalize';
+import { WordTokenizer, englishWords, stem } from './naturalParts';
 import { TrainingDataError } from './trainingData';
 
 export const LEXICON_FILE = projectPath('intents', 'lexicon.json');
@@ -106,7 +106,10 @@ function headAt(text: string, at: number): string {
   return text[at] === SYLLABLE_START ? text.slice(at, at + 3) : text[at];
 }
 
-/** Every string one deletion away, plus the word itself: two words within one edit share one of these. */
+/**
+ * Every string one deletion away, plus the word itself: two words within one edit share one of these
+ * (so do some two edits apart, "moved"/"movie" share "move": `withinOneEdit` tells them apart).
+ */
 function deletions(word: string): string[] {
   const out = [word];
   for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
@@ -130,6 +133,12 @@ interface EnglishEntry {
   concept: number;
 }
 
+/** A single English word of an entry, for matching with one typo. */
+interface FuzzyEntry {
+  word: string;
+  concept: number;
+}
+
 export class ConceptLexicon {
   readonly ids: string[];
   /** Concept indices in the order of their sorted ids (see `conceptsIn`). */
@@ -143,8 +152,12 @@ export class ConceptLexicon {
   private readonly koreanSlips = new Map<string, Map<string, SlipEntry[]>>();
   /** By first stem, longest phrase first. */
   private readonly english = new Map<string, EnglishEntry[]>();
-  /** One-edit neighbourhood of single English words, for typos ("delte", "servise"). */
-  private readonly fuzzy = new Map<string, number>();
+  /** Single-word English entries by their one-deletion neighbourhood, for typos ("delte", "servise"). */
+  private readonly fuzzy = new Map<string, FuzzyEntry[]>();
+  /** Every word of every English entry: a token that is one of them is never read as a typo of another. */
+  private readonly entryWords = new Set<string>();
+  /** Real English words one typo from an entry ("about" from "abort"): never read as that typo. */
+  private readonly realWordsNearEntries = new Set<string>();
 
   constructor(concepts: ConceptDefinition[], source = 'lexicon') {
     this.ids = concepts.map((c) => c.id);
@@ -170,6 +183,11 @@ export class ConceptLexicon {
     for (const list of this.korean.values()) list.sort((a, b) => b.key.length - a.key.length);
     for (const lists of this.koreanSlips.values()) for (const list of lists.values()) list.sort((a, b) => b.skeleton.length - a.skeleton.length);
     for (const list of this.english.values()) list.sort((a, b) => b.stems.length - a.stems.length);
+    // Worked out once here (about 40 ms), so that no message waits for the word list and only the few
+    // hundred words that matter stay in memory.
+    if (this.fuzzy.size > 0) {
+      for (const word of englishWords()) if (this.typoConcept(word) !== undefined) this.realWordsNearEntries.add(word);
+    }
   }
 
   /**
@@ -221,7 +239,14 @@ export class ConceptLexicon {
     const list = this.english.get(stems[0]) ?? [];
     list.push({ stems, concept });
     this.english.set(stems[0], list);
-    if (stems.length === 1 && entry.length >= FUZZY_MIN_LENGTH) for (const d of deletions(entry)) if (!this.fuzzy.has(d)) this.fuzzy.set(d, concept);
+    for (const word of tokenizer.tokenize(entry)) this.entryWords.add(word);
+    if (stems.length === 1 && entry.length >= FUZZY_MIN_LENGTH) {
+      for (const d of deletions(entry)) {
+        const list = this.fuzzy.get(d) ?? [];
+        if (!list.some((e) => e.word === entry)) list.push({ word: entry, concept });
+        this.fuzzy.set(d, list);
+      }
+    }
     return stems;
   }
 
@@ -284,13 +309,28 @@ export class ConceptLexicon {
     }
   }
 
+  /**
+   * The concept of the entry a token is one typo away from. Not for a token that is a word in its own
+   * right ("about" is not "abort", "remote" not "remove"): one of the lexicon's words or a real English
+   * word as natural knows it. A token one typo from entries of two concepts ("stxck": "stuck" and
+   * "stock") says neither, as an exact entry in two concepts is refused at load.
+   */
   private fuzzyMatch(token: string): number | undefined {
-    if (token.length < FUZZY_MIN_LENGTH || /\d/.test(token)) return undefined;
+    return this.realWordsNearEntries.has(token) ? undefined : this.typoConcept(token);
+  }
+
+  /** The one concept whose single-word entry `token` is one typo from (not an entry word itself). */
+  private typoConcept(token: string): number | undefined {
+    if (token.length < FUZZY_MIN_LENGTH || /\d/.test(token) || this.entryWords.has(token)) return undefined;
+    let concept: number | undefined;
     for (const d of deletions(token)) {
-      const concept = this.fuzzy.get(d);
-      if (concept !== undefined) return concept;
+      for (const entry of this.fuzzy.get(d) ?? []) {
+        if (entry.concept === concept || !withinOneEdit(token, entry.word)) continue;
+        if (concept !== undefined) return undefined;
+        concept = entry.concept;
+      }
     }
-    return undefined;
+    return concept;
   }
 }
 

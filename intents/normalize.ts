@@ -45,6 +45,21 @@ export function compact(normalized: string): string {
   return withoutSpaces(wordsOnly(normalized));
 }
 
+/**
+ * Whether two strings are at most one typo apart: equal, or a character left out, added, replaced, or
+ * two neighbours swapped. By UTF-16 unit: Hangul, jamo and ASCII are one unit each.
+ */
+export function withinOneEdit(a: string, b: string): boolean {
+  if (a.length < b.length) [a, b] = [b, a];
+  if (a.length - b.length > 1) return false;
+  let i = 0;
+  while (i < b.length && a[i] === b[i]) i++;
+  if (i === a.length) return true; // equal
+  if (a.length > b.length) return a.slice(i + 1) === b.slice(i); // one character more
+  if (a.slice(i + 1) === b.slice(i + 1)) return true; // one character replaced
+  return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2); // two swapped
+}
+
 export function hasHangul(text: string): boolean {
   return HANGUL_SYLLABLE.test(text) || HANGUL_JAMO.test(text);
 }

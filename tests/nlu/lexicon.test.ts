@@ -49,6 +49,14 @@ describe('the shipped concept lexicon', () => {
     expect(concepts('your order')).not.toContain('HOURS');
   });
 
+  test('a real word one letter from an entry is not read as its typo', () => {
+    expect(concepts('how do i remvoe a prodcut')).toEqual(['DELETE', 'HOW', 'PRODUCT']);
+    expect(concepts('tell me about your hours')).toEqual(['HOURS']); // about is not abort
+    expect(concepts('what about my deleted products')).toEqual(['DELETE', 'PRODUCT']);
+    expect(concepts('is there a live chat')).not.toContain('WHERE');
+    expect(concepts('remote')).toEqual([]); // not remove
+  });
+
   test('Korean and English synonyms meet in one concept', () => {
     expect(concepts('복구')).toEqual(concepts('restore'));
     expect(concepts('상담사')).toEqual(concepts('agent'));
@@ -112,6 +120,20 @@ describe('a broken lexicon file stops loading with the file, concept and entry n
     const small = new ConceptLexicon([{ id: 'DELETE', ko: ['삭제'], en: ['remove'] }]);
     expect([...small.match('상품삭제', [])]).toEqual(['DELETE']);
     expect([...small.match('', ['removed'])]).toEqual(['DELETE']);
+  });
+
+  test('a typo is one edit from its entry, and from the entries of one concept only', () => {
+    const small = new ConceptLexicon([
+      { id: 'FILM', ko: [], en: ['movie'] },
+      { id: 'PROBLEM', ko: [], en: ['stuck'] },
+      { id: 'PRODUCT', ko: [], en: ['stock'] },
+    ]);
+    const match = (token: string) => [...small.match('', [token])];
+    expect(match('moviee')).toEqual(['FILM']);
+    expect(match('movea')).toEqual([]); // shares "move" with movie, but is two edits from it
+    expect(match('stuckk')).toEqual(['PROBLEM']);
+    expect(match('stcok')).toEqual(['PRODUCT']);
+    expect(match('stxck')).toEqual([]); // one edit from stuck and from stock
   });
 });
 
