@@ -89,6 +89,7 @@ const NOT_HANGUL_OR_SPACE = /[^\uAC00-\uD7A3\u3131-\u318E ]+/g;
  */
 const ENGLISH_TOKEN = /[A-Za-zА-Яа-я0-9_]+/g;
 const DIGITS_ONLY = /^\d+$/;
+/** Words (as typed, lower-case: their stems would be "doe", "pleas", "pl") that add no unigram feature; bigrams keep them. */
 const ENGLISH_STOPWORDS = new Set(['a', 'an', 'the', 'to', 'of', 'i', 'my', 'me', 'is', 'it', 'and', 'or', 'be', 'do', 'does', 'can', 'please', 'pls', 'plz']);
 
 /** Character n-grams of one size; callers pass BMP-only text (Hangul, jamo, ASCII), so string indices are characters. */
@@ -136,8 +137,12 @@ function englishTokens(words: string): string[] {
 }
 
 function englishFeatures(sink: FeatureSink, tokens: string[], allStems: string[]): void {
-  const stems = allStems.filter((_, i) => !DIGITS_ONLY.test(tokens[i]));
-  for (const s of stems) if (!ENGLISH_STOPWORDS.has(s)) sink.add('e', s);
+  const stems: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (DIGITS_ONLY.test(tokens[i])) continue;
+    stems.push(allStems[i]);
+    if (!ENGLISH_STOPWORDS.has(tokens[i])) sink.add('e', allStems[i]);
+  }
   for (let i = 1; i < stems.length; i++) sink.add('e', `${stems[i - 1]}_${stems[i]}`);
   for (const token of tokens) if (token.length >= 3) charNgrams(sink, 't', `<${token}>`, 3);
 }
