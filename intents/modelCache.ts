@@ -1,11 +1,13 @@
 // A trained model saved to disk, so start-up loads it in milliseconds instead of training. It is
-// keyed by everything the model depends on (training data, rules, lexicon, options and the code of
-// the classifier itself), so an edit to any of them retrains on the next start, never a stale model.
+// keyed by everything the model depends on (training data, rules, lexicon, options, the code of the
+// classifier itself, the intent ids and natural's version), so an edit to any of them retrains on the
+// next start, never a stale model.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { projectPath } from '../bot/paths';
 import { LEXICON_FILE } from './lexicon';
+import { NATURAL_VERSION } from './naturalParts';
 import type { ClassifierOptions } from './classifier';
 import type { SoftmaxSnapshot, VectorizerSnapshot } from './model';
 import type { Example, Rule } from './trainingData';
@@ -18,13 +20,17 @@ export interface ModelSnapshot {
 /** node_modules/.cache is where build tools keep such files: ignored by git, gone with a clean install. */
 export const MODEL_CACHE_DIR = projectPath('node_modules', '.cache', 'seller-support-bot');
 
-const FORMAT = 1;
-/** The modules whose code decides what a trained model contains. */
-const MODEL_CODE = ['normalize', 'naturalParts', 'lexicon', 'features', 'model', 'classifier', 'trainingData'];
+const FORMAT = 2;
+/**
+ * The modules whose code decides what a trained model contains; intentIds among them, as the model's
+ * outputs are the intents in that order (reordered, an old model would answer with the wrong labels).
+ */
+const MODEL_CODE = ['normalize', 'naturalParts', 'lexicon', 'features', 'model', 'classifier', 'trainingData', 'intentIds'];
+/** .ts under jest, .js from dist: each flavour of the code keeps its own file. */
+const FLAVOUR = extname(__filename).slice(1);
 
 function codeFingerprint(): string {
-  const ext = extname(__filename); // .ts under jest, .js from dist: each has its own cache entry
-  return MODEL_CODE.map((name) => readFileSync(join(__dirname, `${name}${ext}`), 'utf8')).join('\0');
+  return MODEL_CODE.map((name) => readFileSync(join(__dirname, `${name}.${FLAVOUR}`), 'utf8')).join('\0');
 }
 
 /** Undefined when the options cannot be fingerprinted (a lexicon object passed in): then nothing is cached. */
@@ -33,6 +39,7 @@ export function modelCacheKey(examples: Example[], rules: Rule[], options: Class
   return createHash('sha256')
     .update(String(FORMAT))
     .update(codeFingerprint())
+    .update(`natural ${NATURAL_VERSION}\0`)
     .update(JSON.stringify(examples))
     .update(JSON.stringify(rules))
     .update(readFileSync(LEXICON_FILE))
@@ -41,25 +48,38 @@ export function modelCacheKey(examples: Example[], rules: Rule[], options: Class
     .slice(0, 32);
 }
 
-const fileFor = (key: string) => join(MODEL_CACHE_DIR, `intent-model-${key}.json`);
+/** What the cache file holds: the snapshot and the key it was trained for. */
+interface CacheFile {
+  key: string;
+  snapshot: ModelSnapshot;
+}
 
-export function readCachedModel(key: string | undefined): ModelSnapshot | undefined {
+/** One file per flavour, whatever the key: a retrained model replaces the last one instead of piling up. */
+const fileIn = (dir: string) => join(dir, `intent-model-${FLAVOUR}.json`);
+/** Files of the first format, one per key (intent-model-<32 hex digits>.json). */
+const KEYED_FILE = /^intent-model-[0-9a-f]{32}\.json$/;
+
+/** The cached model if it was trained for `key`. */
+export function readCachedModel(key: string | undefined, dir = MODEL_CACHE_DIR): ModelSnapshot | undefined {
   if (!key) return undefined;
   try {
-    return JSON.parse(readFileSync(fileFor(key), 'utf8')) as ModelSnapshot;
+    const cached = JSON.parse(readFileSync(fileIn(dir), 'utf8')) as Partial<CacheFile>;
+    return cached.key === key ? cached.snapshot : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** Best effort: a read-only install still works, it just trains at every start. */
-export function writeCachedModel(key: string | undefined, snapshot: ModelSnapshot): void {
+export function writeCachedModel(key: string | undefined, snapshot: ModelSnapshot, dir = MODEL_CACHE_DIR): void {
   if (!key) return;
   try {
-    mkdirSync(MODEL_CACHE_DIR, { recursive: true });
-    const temporary = `${fileFor(key)}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(snapshot));
-    renameSync(temporary, fileFor(key)); // atomic: parallel test workers never read half a file
+    mkdirSync(dir, { recursive: true });
+    const file: CacheFile = { key, snapshot };
+    const temporary = `${fileIn(dir)}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(file));
+    renameSync(temporary, fileIn(dir)); // atomic: parallel test workers never read half a file
+    for (const name of readdirSync(dir)) if (KEYED_FILE.test(name)) rmSync(join(dir, name), { force: true });
   } catch {
     // not writable: fine
   }
