@@ -15,19 +15,16 @@
 //
 // How replies get out. The activity's serviceUrl is this server's own loopback address; replies and
 // proactive messages (the handoff hub's adapter.continueConversationAsync, later, from a stored
-// conversation reference) go through a real ConnectorClient, as the Bot Framework REST call
+// conversation reference; the outbox) go through a real ConnectorClient, as the Bot Framework REST call
 // POST /v3/conversations/:id/activities[/:replyToId], to this channel, which appends them to the
-// conversation's activity list. The client's HTTP transport is in-process (it hands the request to the
-// same handler as the HTTP route below, without a socket): replies of turns still running while the
-// server shuts down (app.close stops listening first, then drains the turns) are not lost, and no
-// HTTP proxy or port change can get in the way. To make continueConversationAsync use this connector
-// too, the adapter's BotFrameworkAuthentication.createConnectorFactory is wrapped: for a serviceUrl
-// this channel issued (now or in an earlier run, when the port may have been different) it returns the
-// local connector, for every other serviceUrl the original factory, untouched.
-//
-// The same endpoint is served over HTTP for completeness, but only to requests from this machine that
-// carry a random per-process key; everyone else gets 401, so nobody can write into a seller's chat.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+// conversation's activity list. The client's HTTP transport is in-process (it hands the request to
+// acceptFromBot without a socket, and no such HTTP route exists): replies of turns still running while
+// the server shuts down (app.close stops listening first, then drains the turns) are not lost, no HTTP
+// proxy or port change can get in the way, and nobody else can write into a seller's chat. To make
+// continueConversationAsync use this connector too, the adapter's
+// BotFrameworkAuthentication.createConnectorFactory is wrapped: for a serviceUrl this channel issued
+// (now or in an earlier run, when the port may have been different) it returns the local connector, for
+// every other serviceUrl the original factory, untouched.
 import type { AddressInfo } from 'node:net';
 import type { Activity, TurnContext } from 'botbuilder';
 import {
@@ -38,18 +35,16 @@ import {
   ConnectorClient,
   type ConnectorFactory,
 } from 'botframework-connector';
-import type { Request, Response, Server } from 'restify';
+import type { Server } from 'restify';
 import type { BotAdapter } from '../adapter';
 import type { Config } from '../config';
 import type { ConversationQueue } from '../conversationQueue';
-import { isPlainObject, jsonBody, sendError } from '../http';
+import { isPlainObject } from '../http';
 import type { Logger } from '../logger';
 import type { ActivityFeed } from './feed';
-import { isLoopback } from './limits';
 import type { WebChatStore } from './store';
 
 export const LOCAL_CHANNEL_ID = 'webchat';
-const KEY_HEADER = 'x-local-channel-key';
 
 /** Set in the turn state of every turn that came in through the built-in web chat. */
 export const LOCAL_WEBCHAT_TURN = Symbol('localWebChatTurn');
@@ -82,7 +77,6 @@ export interface LocalChannelDeps {
 }
 
 export class LocalChannel {
-  private readonly key = randomBytes(32).toString('base64url');
   private readonly knownServiceUrls: Set<string>;
   readonly bot: { id: string; name: string; role: 'bot' };
 
@@ -172,11 +166,13 @@ export class LocalChannel {
   /**
    * Runs the bot's turn for an activity from the page, in the conversation's queue. Resolves when the
    * turn is done; failures are logged (the adapter's onTurnError has already apologised).
+   * `storedServiceUrl` is the conversation's service_url as the caller already read it (the row it
+   * authorised the request with): the row is written only when that differs, not on every message.
    */
-  runTurn(activity: Record<string, unknown> & { conversation: { id: string } }): Promise<void> {
+  runTurn(activity: Record<string, unknown> & { conversation: { id: string } }, storedServiceUrl?: string | null): Promise<void> {
     const serviceUrl = this.serviceUrl();
     if (!this.knownServiceUrls.has(serviceUrl)) this.knownServiceUrls.add(serviceUrl);
-    this.deps.store.setServiceUrl(activity.conversation.id, serviceUrl);
+    if (storedServiceUrl !== serviceUrl) this.deps.store.setServiceUrl(activity.conversation.id, serviceUrl);
     const full = { ...activity, channelId: LOCAL_CHANNEL_ID, serviceUrl } as unknown as Activity;
     const appId = this.deps.config.MicrosoftAppId;
     const result: AuthenticateRequestResult = {
@@ -199,34 +195,6 @@ export class LocalChannel {
           this.deps.logger.error({ conversationId: activity.conversation.id, err: (error as Error).message }, 'web chat turn failed');
         },
       );
-  }
-
-  /** POST /v3/conversations/:conversationId/activities[/:activityId]: the bot's replies and proactive messages. */
-  registerRoutes(): void {
-    const { server, config } = this.deps;
-    const handler = async (req: Request, res: Response) => {
-      this.receiveFromBot(req, res);
-    };
-    server.post('/v3/conversations/:conversationId/activities', this.requireKey, ...jsonBody(config.BODY_LIMIT_BYTES), handler);
-    server.post('/v3/conversations/:conversationId/activities/:activityId', this.requireKey, ...jsonBody(config.BODY_LIMIT_BYTES), handler);
-  }
-
-  private readonly requireKey = (req: Request, res: Response, next: (arg?: false) => void) => {
-    const given = Buffer.from(String(req.header(KEY_HEADER) ?? ''));
-    const expected = Buffer.from(this.key);
-    const sameMachine = isLoopback(req.socket.remoteAddress) || req.socket.remoteAddress === req.socket.localAddress;
-    if (!sameMachine || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      sendError(res, 401, 'Unauthorized', 'this endpoint only accepts the bot in this process');
-      return next(false);
-    }
-    return next();
-  };
-
-  private receiveFromBot(req: Request, res: Response): void {
-    const activityId = req.params.activityId ? String(req.params.activityId) : undefined;
-    const result = this.acceptFromBot(String(req.params.conversationId), activityId, req.body);
-    res.status(result.status);
-    res.json(result.body);
   }
 
   /** Appends an activity from the bot (a reply or a proactive message) to the conversation's list. */

@@ -9,7 +9,8 @@
 //   GET  /webchat/uploads/:id                                 an uploaded file
 // Status codes as the client reads them: 403 for a missing, bad or expired token (or one for another
 // conversation), 404 for an unknown or ended conversation, 413/415 for uploads, 429 when rate limited.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
@@ -18,7 +19,7 @@ import { isPlainObject, jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
 import type { LocalChannel } from './channel';
 import type { ActivityFeed } from './feed';
-import { clientAddress, fromTrustedProxy } from '../clientAddress';
+import { clientAddress, normalizeAddress } from '../clientAddress';
 import { SlidingWindowLimiter } from './limits';
 import type { ConversationRow, WebChatStore } from './store';
 import { type TokenClaims, type TokenSigner, randomId } from './tokens';
@@ -40,7 +41,7 @@ export const DIRECT_LINE_LIMITS = {
   /** New conversations per client address. */
   conversationsPerClient: 20,
   conversationsWindowMs: 10 * 60 * 1000,
-  /** Activities a conversation may post per minute (a seller types far slower). */
+  /** Activities a conversation may post per minute (a seller types far slower); every upload attempt counts. */
   activitiesPerConversation: 60,
   activitiesWindowMs: 60 * 1000,
   /** JSON bodies from the page. */
@@ -193,7 +194,7 @@ export class DirectLineApi {
       recipient: this.deps.channel.bot,
       conversation: { id: conversation.id },
       membersAdded: [this.deps.channel.bot, user],
-    });
+    }, conversation.serviceUrl);
     return true;
   }
 
@@ -204,29 +205,32 @@ export class DirectLineApi {
 
   /**
    * Checks the bearer token (and that it is for the conversation in the path): 403 when missing,
-   * forged or expired, 404 when its conversation is unknown or ended.
+   * forged or expired, 404 when its conversation is unknown or ended. `beforeRefusal` runs just before
+   * such an answer (to set its headers).
    */
-  private authorize(req: Request, res: Response, pathConversationId?: string): { claims: TokenClaims; conversation: ConversationRow } | undefined {
+  private authorize(
+    req: Request,
+    res: Response,
+    pathConversationId?: string,
+    beforeRefusal?: () => void,
+  ): { claims: TokenClaims; conversation: ConversationRow } | undefined {
+    const refuse = (status: number, code: string, message: string): undefined => {
+      beforeRefusal?.();
+      sendError(res, status, code, message);
+      return undefined;
+    };
     const header = req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) {
-      sendError(res, 403, 'MissingToken', 'a Direct Line token is required (Authorization: Bearer <token>)');
-      return undefined;
-    }
+    if (!match) return refuse(403, 'MissingToken', 'a Direct Line token is required (Authorization: Bearer <token>)');
     const check = this.deps.signer.verify(match[1]!);
     if (!check.ok) {
-      sendError(res, 403, check.reason === 'expired' ? 'TokenExpired' : 'InvalidToken', `the token is ${check.reason === 'expired' ? 'expired' : 'not valid'}`);
-      return undefined;
+      return refuse(403, check.reason === 'expired' ? 'TokenExpired' : 'InvalidToken', `the token is ${check.reason === 'expired' ? 'expired' : 'not valid'}`);
     }
     if (pathConversationId !== undefined && pathConversationId !== check.claims.conversationId) {
-      sendError(res, 403, 'InvalidToken', 'the token is for another conversation');
-      return undefined;
+      return refuse(403, 'InvalidToken', 'the token is for another conversation');
     }
     const conversation = this.deps.store.getConversation(check.claims.conversationId);
-    if (!conversation || conversation.endedAt) {
-      sendError(res, 404, 'NotFound', 'the conversation is unknown or has ended');
-      return undefined;
-    }
+    if (!conversation || conversation.endedAt) return refuse(404, 'NotFound', 'the conversation is unknown or has ended');
     return { claims: check.claims, conversation };
   }
 
@@ -252,12 +256,13 @@ export class DirectLineApi {
     }
     if (!this.allowActivity(res, access.conversation.id)) return;
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
-    this.deliver(res, access.conversation.id, activity);
+    this.deliver(res, access.conversation, activity);
   }
 
-  private allowActivity(res: Response, conversationId: string): boolean {
+  private allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): boolean {
     const verdict = this.activityLimiter.take(conversationId);
     if (verdict.allowed) return true;
+    beforeRefusal?.();
     res.header('Retry-After', String(verdict.retryAfterSeconds));
     sendError(res, 429, 'TooManyRequests', 'too many messages; wait a moment');
     return false;
@@ -287,12 +292,12 @@ export class DirectLineApi {
   }
 
   /** Appends the seller's activity (the echo the page waits for), answers {id}, then runs the bot's turn. */
-  private deliver(res: Response, conversationId: string, activity: Record<string, unknown>): void {
-    const stored = this.deps.feed.append(conversationId, activity);
+  private deliver(res: Response, conversation: ConversationRow, activity: Record<string, unknown>): void {
+    const stored = this.deps.feed.append(conversation.id, activity);
     if (!stored) return sendError(res, 404, 'NotFound', 'the conversation is unknown or has ended');
     res.status(200);
     res.json({ id: stored.activity.id });
-    void this.deps.channel.runTurn({ ...stored.activity, conversation: { id: conversationId } });
+    void this.deps.channel.runTurn({ ...stored.activity, conversation: { id: conversation.id } }, conversation.serviceUrl);
   }
 
   private async getActivities(req: Request, res: Response): Promise<void> {
@@ -326,14 +331,15 @@ export class DirectLineApi {
   // --- uploads ---
 
   private async upload(req: Request, res: Response): Promise<void> {
-    const access = this.authorize(req, res, String(req.params.conversationId));
-    if (!access) {
-      req.resume();
-      return;
-    }
+    // Token, then rate limit, then the body: a refused upload is answered before any of its (up to
+    // 10 MB) body is read, and every attempt counts against the conversation's limit, whatever its fate.
+    const unread = () => this.leaveBodyUnread(req, res);
+    const access = this.authorize(req, res, String(req.params.conversationId), unread);
+    if (!access) return;
+    if (!this.allowActivity(res, access.conversation.id, unread)) return;
     const boundary = boundaryOf(req.header('content-type'));
     if (!boundary) {
-      req.resume();
+      unread();
       return sendError(res, 415, 'UnsupportedMediaType', 'expected multipart/form-data');
     }
     let body: Buffer;
@@ -382,9 +388,8 @@ export class DirectLineApi {
       if (!type) return sendError(res, 415, 'UnsupportedMediaType', `only ${ACCEPTED_TYPES.join(', ')} files can be sent`);
       checked.push({ data: file.data, type, name: cleanFileName(file.fileName, type) });
     }
-    if (!this.allowActivity(res, access.conversation.id)) return;
 
-    const origin = this.publicOrigin(req);
+    const origin = this.uploadOrigin(req);
     const attachments: Record<string, unknown>[] = [];
     await mkdir(this.deps.uploadsDir, { recursive: true });
     for (const file of checked) {
@@ -407,17 +412,37 @@ export class DirectLineApi {
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
     activity.attachments = attachments;
     this.deps.logger.info({ conversationId: access.conversation.id, files: attachments.length }, 'web chat upload');
-    this.deliver(res, access.conversation.id, activity);
+    this.deliver(res, access.conversation, activity);
   }
 
-  /** Where the page reached us (so the agent's browser can load the file the same way). */
-  private publicOrigin(req: Request): string {
-    const host = String(req.header('host') ?? '');
-    const validHost = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/.test(host);
-    if (!validHost) return this.deps.channel.serviceUrl().replace(/\/$/, '');
-    const forwardedProto = String(req.header('x-forwarded-proto') ?? '').split(',')[0]!.trim();
-    const https = req.isSecure() || (fromTrustedProxy(req, this.deps.config.TRUSTED_PROXIES) && forwardedProto === 'https');
-    return `${https ? 'https' : 'http'}://${host}`;
+  /**
+   * For an upload refused before its body is read. A body declared small (Content-Length) is left to
+   * Node, which discards it and keeps the connection; any other is never read: `Connection: close`, and
+   * the socket is closed once the answer is out.
+   */
+  private leaveBodyUnread(req: Request, res: Response): void {
+    const declared = Number(req.header('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared >= 0 && declared <= DIRECT_LINE_LIMITS.bodyBytes) return;
+    res.header('Connection', 'close');
+    res.once('finish', () => req.socket.destroy());
+  }
+
+  /**
+   * The origin of upload links (shown to the seller's page and to the agent). Never the uploader's Host
+   * header as such: anyone can write any host there. It is kept only when it names this server as the
+   * connection reached it (`localhost` or the socket's own local address, with its port), so a page
+   * opened at http://localhost:3978/ gets links its CSP ('self') lets it load; otherwise the channel's
+   * own serviceUrl.
+   */
+  private uploadOrigin(req: Request): string {
+    const own = this.deps.channel.serviceUrl().replace(/\/$/, '');
+    const port = req.socket.localPort;
+    const local = normalizeAddress(req.socket.localAddress ?? '');
+    if (!port || !isIP(local)) return own;
+    const host = String(req.header('host') ?? '').toLowerCase();
+    const names = [`localhost:${port}`, `${isIP(local) === 6 ? `[${local}]` : local}:${port}`];
+    if (!names.includes(host)) return own;
+    return `${req.isSecure() ? 'https' : 'http'}://${host}`;
   }
 
   private async serveUpload(req: Request, res: Response): Promise<void> {
@@ -440,10 +465,5 @@ export class DirectLineApi {
       'Cache-Control': 'private, max-age=86400, immutable',
     });
     res.end(data);
-  }
-
-  /** Deletes the files of purged conversations. */
-  async removeFiles(files: string[]): Promise<void> {
-    await Promise.all(files.map((f) => rm(join(this.deps.uploadsDir, f), { force: true })));
   }
 }

@@ -42,7 +42,6 @@ export function registerWebChat(deps: WebChatDeps): WebChat {
   const feed = new ActivityFeed(store, now);
   const channel = new LocalChannel({ ...deps, store, feed });
   channel.installConnectorRouting();
-  channel.registerRoutes();
   const api = new DirectLineApi({
     server,
     config,
@@ -57,12 +56,8 @@ export function registerWebChat(deps: WebChatDeps): WebChat {
   api.registerRoutes();
   new WebChatPage(channel.bot.name).registerRoutes(server);
 
-  // Conversations idle longer than the transcript retention go, with their files.
-  const purged = store.purgeIdleSince(new Date(now().getTime() - config.TRANSCRIPT_RETENTION_DAYS * 86400000));
-  if (purged.conversations > 0) {
-    void api.removeFiles(purged.files);
-    logger.info({ conversations: purged.conversations }, 'web chat: idle conversations removed');
-  }
+  // Conversations idle longer than TRANSCRIPT_RETENTION_DAYS are purged, with their files, by the
+  // RetentionJob (bot/retention.ts) at start-up and daily.
 
   server.once('listening', () => {
     const address = server.address();

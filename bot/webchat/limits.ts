@@ -26,11 +26,3 @@ export class SlidingWindowLimiter {
     return { allowed: true };
   }
 }
-
-const normalize = (address: string) => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1)$/;
-
-export function isLoopback(address: string | undefined): boolean {
-  return !!address && LOOPBACK.test(normalize(address));
-}

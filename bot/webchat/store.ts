@@ -36,6 +36,8 @@ export function activityId(conversationId: string, seq: number): string {
 
 export class WebChatStore {
   private readonly statements;
+  /** append's transaction, built once (not for every message, reply and typing indicator). */
+  private readonly appendTransaction;
 
   constructor(private readonly db: Database) {
     migrate(
@@ -88,6 +90,7 @@ export class WebChatStore {
         `SELECT seq, activity FROM webchat_activities WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
       ),
       getActivity: db.prepare<[string, number], { activity: string }>(`SELECT activity FROM webchat_activities WHERE conversation_id = ? AND seq = ?`),
+      hasActivity: db.prepare<[string, number], { found: number }>(`SELECT 1 AS found FROM webchat_activities WHERE conversation_id = ? AND seq = ? LIMIT 1`),
       insertUpload: db.prepare(
         `INSERT INTO webchat_uploads (id, conversation_id, name, content_type, size, file, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
@@ -96,6 +99,13 @@ export class WebChatStore {
       uploadsOf: db.prepare<[string], { file: string }>(`SELECT file FROM webchat_uploads WHERE conversation_id = ?`),
       deleteConversation: db.prepare(`DELETE FROM webchat_conversations WHERE id = ?`),
     };
+    this.appendTransaction = db.transaction((conversationId: string, activity: Record<string, unknown>, at: string): StoredActivity | undefined => {
+      const row = this.statements.nextSeq.get(at, conversationId);
+      if (!row) return undefined;
+      const stored: Record<string, unknown> = { ...activity, id: activityId(conversationId, row.last_seq), timestamp: at };
+      this.statements.insertActivity.run(conversationId, row.last_seq, String(activity.type ?? ''), JSON.stringify(stored), at);
+      return { seq: row.last_seq, activity: stored };
+    });
   }
 
   createConversation(id: string, userId: string, locale: string | undefined, now: Date): void {
@@ -138,14 +148,7 @@ export class WebChatStore {
    */
   append(conversationId: string, activity: Record<string, unknown>, now: Date): StoredActivity | undefined {
     const at = now.toISOString();
-    const run = this.db.transaction((): StoredActivity | undefined => {
-      const row = this.statements.nextSeq.get(at, conversationId);
-      if (!row) return undefined;
-      const stored: Record<string, unknown> = { ...activity, id: activityId(conversationId, row.last_seq), timestamp: at };
-      this.statements.insertActivity.run(conversationId, row.last_seq, String(activity.type ?? ''), JSON.stringify(stored), at);
-      return { seq: row.last_seq, activity: stored };
-    });
-    return withBusyRetry(() => run.immediate());
+    return withBusyRetry(() => this.appendTransaction.immediate(conversationId, activity, at));
   }
 
   activitiesAfter(conversationId: string, watermark: number, limit = 100): StoredActivity[] {
@@ -164,7 +167,7 @@ export class WebChatStore {
     const prefix = `${conversationId}|`;
     if (!id.startsWith(prefix)) return false;
     const seq = Number(id.slice(prefix.length));
-    return Number.isInteger(seq) && seq > 0 && this.getActivity(conversationId, seq) !== undefined;
+    return Number.isInteger(seq) && seq > 0 && this.statements.hasActivity.get(conversationId, seq) !== undefined;
   }
 
   addUpload(upload: UploadRow): void {

@@ -1,5 +1,6 @@
 // A minimal Direct Line 3.0 client over real HTTP, for the web chat tests: what botframework-directlinejs
 // does, step by step, with the activities it has seen and its watermark.
+import { request } from 'node:http';
 import { type HttpResult, http } from '../support/http';
 
 export interface DirectLineActivity {
@@ -134,4 +135,54 @@ export async function upload(
     headers: { authorization: `Bearer ${client.token}` },
     body: form,
   });
+}
+
+export interface RawResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  /** Resolves when the connection is closed (by either side). */
+  closed: Promise<void>;
+}
+
+/**
+ * One request over its own connection with node:http, for what fetch cannot do: a chosen Host header,
+ * or a body that is declared (Content-Length) but never sent (`body: undefined`).
+ */
+export function rawRequest(url: string, init: { method?: string; headers?: Record<string, string>; body?: Buffer }): Promise<RawResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method ?? 'POST', headers: init.headers, agent: false });
+    const closed = new Promise<void>((done) => req.once('close', () => done()));
+    // After the answer, an error (the server closing on a body never sent) changes nothing: already resolved.
+    req.on('error', (error) => reject(error));
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, closed });
+      });
+    });
+    if (init.body) req.end(init.body);
+    else req.flushHeaders();
+  });
+}
+
+/** A multipart/form-data body with `file` parts, built by hand (for rawRequest). */
+export function multipart(files: { name: string; type: string; data: Buffer }[]): { body: Buffer; contentType: string } {
+  const boundary = `----test${Math.random().toString(36).slice(2)}`;
+  const parts: Buffer[] = [];
+  for (const file of files) {
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type}\r\n\r\n`));
+    parts.push(file.data, Buffer.from('\r\n'));
+  }
+  parts.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
 }

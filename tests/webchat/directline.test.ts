@@ -1,12 +1,13 @@
 // The built-in Direct Line over real HTTP: conversations, watermarks, the bot's replies and proactive
 // messages through the in-process channel, tokens, uploads, limits, restarts and credentials mode.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKnowledge } from '../../knowledge';
+import { closeDatabase, openDatabase } from '../../bot/storage/database';
 import { TokenSigner } from '../../bot/webchat/tokens';
 import { type RunningBot, startBot } from '../support/botServer';
 import { http } from '../support/http';
-import { DirectLineClient, TINY_PNG, pngOfSize, upload } from './directLineClient';
+import { DirectLineClient, TINY_PNG, multipart, pngOfSize, rawRequest, upload } from './directLineClient';
 
 const knowledge = loadKnowledge();
 const welcome = knowledge.text('welcome', 'ko');
@@ -147,6 +148,99 @@ test('uploads: a screenshot reaches the conversation and is served back; too big
   expect(readFileSync(join(bot.dataDir, 'uploads', `${attachment.contentUrl!.split('/').pop()}.png`)).equals(TINY_PNG)).toBe(true);
 });
 
+test('uploads count against the per-conversation limit, rejected ones too, and are refused before their body is read', async () => {
+  const client = await DirectLineClient.start(bot.url);
+  await client.until((list) => list.length > 0);
+  const other = await DirectLineClient.start(bot.url);
+  // The limit is 60 activities per conversation per minute (DIRECT_LINE_LIMITS): one good upload and 59
+  // refused for their file type use it up.
+  expect((await upload(client, [{ name: 'ok.png', type: 'image/png', data: TINY_PNG }])).status).toBe(200);
+  for (let i = 0; i < 59; i++) {
+    const refused = await upload(client, [{ name: `notes-${i}.txt`, type: 'text/plain', data: Buffer.from('hello') }]);
+    expect(refused.status).toBe(415);
+  }
+  const limited = await upload(client, [{ name: 'notes-60.txt', type: 'text/plain', data: Buffer.from('hello') }]);
+  expect(limited.status).toBe(429);
+  expect(limited.body).toEqual({ code: 'TooManyRequests', message: expect.any(String) });
+  expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+  // Uploads and messages share the budget; another conversation is not affected.
+  expect((await upload(client, [{ name: 'ok.png', type: 'image/png', data: TINY_PNG }])).status).toBe(429);
+  expect((await client.call('POST', client.path('/activities'), { type: 'message', text: 'hi' })).status).toBe(429);
+  expect((await upload(other, [{ name: 'ok.png', type: 'image/png', data: TINY_PNG }])).status).toBe(200);
+
+  // A big upload over the limit is answered at once, without waiting for (or reading) its body, and
+  // the connection is closed.
+  const big = await rawRequest(`${bot.url}${client.path('/upload')}`, {
+    headers: { authorization: `Bearer ${client.token}`, 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(9 * 1024 * 1024) },
+  });
+  expect(big.status).toBe(429);
+  expect(big.body.code).toBe('TooManyRequests');
+  expect(big.headers.connection).toBe('close');
+  await big.closed;
+});
+
+test('an upload without a valid token is answered at once and its body is never read', async () => {
+  const client = await DirectLineClient.start(bot.url);
+  const headers = { 'content-type': 'multipart/form-data; boundary=x', 'content-length': String(9 * 1024 * 1024) };
+  for (const authorization of [undefined, `Bearer ${client.token.slice(0, -4)}AAAA`]) {
+    const res = await rawRequest(`${bot.url}${client.path('/upload')}`, { headers: authorization ? { ...headers, authorization } : headers });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toEqual(expect.stringMatching(/^(MissingToken|InvalidToken)$/));
+    expect(res.headers.connection).toBe('close');
+    await res.closed;
+  }
+  // A small refused body is discarded as usual (the connection may stay open).
+  const small = await rawRequest(`${bot.url}${client.path('/upload')}`, { headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: Buffer.from('--x--\r\n') });
+  expect(small.status).toBe(403);
+});
+
+test("upload links name this server, not whatever the uploader put in the Host header", async () => {
+  const client = await DirectLineClient.start(bot.url);
+  await client.until((list) => list.length > 0);
+  const port = new URL(bot.url).port;
+  const send = async (host: string) => {
+    const form = multipart([{ name: 'a.png', type: 'image/png', data: TINY_PNG }]);
+    const res = await rawRequest(`${bot.url}${client.path('/upload')}`, {
+      headers: { host, authorization: `Bearer ${client.token}`, 'content-type': form.contentType },
+      body: form.body,
+    });
+    expect(res.status).toBe(200);
+    await client.until((list) => list.some((a) => a.id === res.body.id));
+    const sent = client.activities.find((a) => a.id === res.body.id)!;
+    return sent.attachments![0]!.contentUrl!;
+  };
+  expect(await send('evil.example')).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+  expect(await send(`evil.example:${port}`)).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+  expect(await send('127.0.0.1:1')).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+  // The page opened at http://localhost:<port>/ gets links from its own origin (its CSP allows 'self').
+  expect(await send(`localhost:${port}`)).toMatch(new RegExp(`^http://localhost:${port}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+});
+
+test('idle conversations are removed at start-up with their files (the retention job)', async () => {
+  const first = await startBot();
+  const client = await DirectLineClient.start(first.url);
+  await client.until((list) => list.length > 0);
+  const sent = await upload(client, [{ name: 'a.png', type: 'image/png', data: TINY_PNG }]);
+  expect(sent.status).toBe(200);
+  const file = join(first.dataDir, 'uploads', `${(await client.until((list) => list.some((a) => a.id === sent.body.id))).find((a) => a.id === sent.body.id)!.attachments![0]!.contentUrl!.split('/').pop()}.png`);
+  expect(existsSync(file)).toBe(true);
+  await first.stop({ keepData: true });
+  const db = openDatabase(join(first.dataDir, 'bot.sqlite'));
+  db.prepare(`UPDATE webchat_conversations SET updated_at = ? WHERE id = ?`).run('2000-01-01T00:00:00.000Z', client.conversationId);
+  closeDatabase(db);
+
+  const second = await startBot({}, { dataDir: first.dataDir });
+  try {
+    const resumed = new DirectLineClient(second.url, client.token, client.conversationId);
+    expect((await resumed.call('GET', `${resumed.path()}?watermark=`)).status).toBe(404);
+    const deadline = Date.now() + 5000;
+    while (existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(file)).toBe(false);
+  } finally {
+    await second.stop();
+  }
+});
+
 test('proactive messages (an agent via continueConversationAsync) land in the conversation with their sender name', async () => {
   const client = await DirectLineClient.start(bot.url);
   await client.until((list) => list.length > 0);
@@ -174,16 +268,6 @@ test('proactive messages (an agent via continueConversationAsync) land in the co
   const types = client.activities.slice(-3).map((a) => a.type);
   expect(types).toEqual(['typing', 'message', 'message']);
   expect(client.activities.find((a) => a.text === '[상담사 민지] 안녕하세요')!.from).toEqual({ id: 'seller-support-bot', name: '민지', role: 'bot' });
-});
-
-test('the reply route only accepts the bot in this process', async () => {
-  const client = await DirectLineClient.start(bot.url);
-  const res = await http(`${bot.url}/v3/conversations/${client.conversationId}/activities`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 'message', text: 'I am the bot, honest' }),
-  });
-  expect(res.status).toBe(401);
 });
 
 test('new conversations are limited per client address (429 with Retry-After)', async () => {
