@@ -10,11 +10,10 @@ import { type DialogState, type DialogStateManagerConfiguration, DialogSet, Dial
 import { CONVERSATION_STATE_KEY, type MainDialog } from '../dialogs/mainDialog';
 import { sendText, withTopicMenu } from '../dialogs/replies';
 import type { BotServices } from '../dialogs/services';
-import { markWelcomed, setTurnLanguage } from '../dialogs/turn';
+import { isNoiseTurn, markWelcomed, setTurnLanguage } from '../dialogs/turn';
 import { hasReadableContent } from '../dialogs/understanding';
 import type { Language } from '../knowledge/schema';
 import { detectLanguage, languageFromLocale } from './language';
-import { isNoise } from './noise';
 
 /**
  * Where every DialogStateManager of a turn looks for its memory scopes (botbuilder-dialogs' own key, the
@@ -68,9 +67,11 @@ export class SellerBot extends ActivityHandler {
 
   private async answer(context: TurnContext): Promise<void> {
     const profile = await this.profile.get(context, {});
+    // Cut first: nothing below should read more of a message than the classifier will.
+    const truncated = this.truncateLongText(context);
     const text = context.activity.text?.trim() ?? '';
     // Mashing and "ok" say nothing about the language, so they keep the conversation's.
-    const detected = text && !isNoise(text) ? detectLanguage(text) : undefined;
+    const detected = text && !isNoiseTurn(context) ? detectLanguage(text) : undefined;
     profile.language = detected ?? profile.language ?? languageFromLocale(context.activity.locale);
     setTurnLanguage(context, profile.language);
 
@@ -81,7 +82,7 @@ export class SellerBot extends ActivityHandler {
       await sendText(context, this.services.knowledge, 'non_text');
       return;
     }
-    await this.truncateLongText(context);
+    if (truncated) await sendText(context, this.services.knowledge, 'message_truncated', { max: this.services.config.MAX_MESSAGE_LENGTH });
     await this.runMainDialog(context);
   }
 
@@ -93,16 +94,16 @@ export class SellerBot extends ActivityHandler {
     markWelcomed(context);
   }
 
-  /** Keeps the classifier and the prompts to the first MAX_MESSAGE_LENGTH characters, and says so. */
-  private async truncateLongText(context: TurnContext): Promise<void> {
+  /** Keeps the message to its first MAX_MESSAGE_LENGTH characters; true when it was cut (the seller is told). */
+  private truncateLongText(context: TurnContext): boolean {
     const max = this.services.config.MAX_MESSAGE_LENGTH;
     const text = context.activity.text ?? '';
     // A string never has more characters than UTF-16 units: most messages need no splitting at all.
-    if (text.length <= max) return;
+    if (text.length <= max) return false;
     const characters = [...text];
-    if (characters.length <= max) return;
+    if (characters.length <= max) return false;
     context.activity.text = characters.slice(0, max).join('');
-    await sendText(context, this.services.knowledge, 'message_truncated', { max });
+    return true;
   }
 
   private async runMainDialog(context: TurnContext): Promise<void> {

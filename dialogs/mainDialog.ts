@@ -2,7 +2,6 @@
 // topic get the menu (noise) or, after FALLBACK_HANDOFF_AFTER misses in a row, an agent.
 import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { Dialog, type DialogContext, type DialogDependencies, type DialogReason, type DialogTurnResult } from 'botbuilder-dialogs';
-import { isNoise } from '../bot/noise';
 import type { Intent } from '../intents/intentIds';
 import { CANCEL_DIALOG, CancelDialog } from './cancelDialog';
 import { isReroute } from './cancelAndHelpDialog';
@@ -17,6 +16,7 @@ import { sendWithMenu } from './replies';
 import { RESTORE_PRODUCT_DIALOG, RestoreProductDialog } from './restoreProductDialog';
 import type { BotServices } from './services';
 import { THANKS_DIALOG, ThanksDialog } from './thanksDialog';
+import { isNoiseTurn } from './turn';
 import { type Understanding, understand } from './understanding';
 import { WAIT_TIME_DIALOG, WaitTimeDialog } from './waitTimeDialog';
 
@@ -113,7 +113,7 @@ export class MainDialog extends Dialog implements DialogDependencies {
   private async handleUnmatched(context: TurnContext, understanding: Understanding): Promise<void> {
     const { knowledge, config, handoff } = this.services;
     // A stale button ("예" from a finished question) or mashing is not a question the bot failed.
-    if (understanding.source !== 'classifier' || isNoise(context.activity.text ?? '')) {
+    if (understanding.source !== 'classifier' || isNoiseTurn(context)) {
       await sendWithMenu(context, knowledge, 'noise');
       return;
     }

@@ -2,6 +2,7 @@
 // out once per turn (the classifier is the expensive one) and every dialog sees the same answer.
 import type { TurnContext } from 'botbuilder';
 import { languageFromLocale } from '../bot/language';
+import { isNoise } from '../bot/noise';
 import type { Language } from '../knowledge/schema';
 
 /** String keys because the host reads them too (the error apology's language, the turn log's intent). */
@@ -10,6 +11,7 @@ export const TURN_INTENT_KEY = 'intent';
 const LANGUAGE = TURN_LANGUAGE_KEY;
 const INTERRUPTION_CHECKED = Symbol('turn.interruptionChecked');
 const WELCOMED = Symbol('turn.welcomed');
+const NOISE = Symbol('turn.noise');
 
 /** Set by the bot from the conversation's stored language; dialogs only read it. */
 export function setTurnLanguage(context: TurnContext, language: Language): void {
@@ -36,4 +38,14 @@ export function markWelcomed(context: TurnContext): void {
 
 export function welcomedThisTurn(context: TurnContext): boolean {
   return context.turnState.get(WELCOMED) === true;
+}
+
+/** Whether the message says nothing (mashing, "ok", emoji): asked by the bot and by the router, worked out once. */
+export function isNoiseTurn(context: TurnContext): boolean {
+  let noise: boolean | undefined = context.turnState.get(NOISE);
+  if (noise === undefined) {
+    noise = isNoise(context.activity.text?.trim() ?? '');
+    context.turnState.set(NOISE, noise);
+  }
+  return noise;
 }

@@ -110,6 +110,15 @@ describe('what the dialogs cannot read', () => {
     expect(services.handoff.requests[0].text).toHaveLength(50);
   });
 
+  test('the language is judged on the part that is kept, not on what was cut off', async () => {
+    start({ MAX_MESSAGE_LENGTH: 50 });
+    await join('en-US');
+    const kept = 'What are your opening hours, please tell me today?';
+    expect(kept).toHaveLength(50);
+    const replies = await chat.say(`${kept}${'가'.repeat(500)}`);
+    expect(texts(replies)).toEqual([t('message_truncated', 'en', { max: 50 }), t('hours.always', 'en')]);
+  });
+
   test('a message at the limit is not cut', async () => {
     start({ MAX_MESSAGE_LENGTH: 50 });
     await join();
