@@ -3,11 +3,11 @@
 // Texts are rendered when sent, so a re-prompt follows the seller if they switch language mid-flow.
 import { type Activity, InputHints, type TurnContext } from 'botbuilder';
 import { type DialogInstance, Prompt, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
-import { normalizeText } from '../intents/normalize';
+import { compact, normalizeText, wordsOnly } from '../intents/normalize';
 import type { Knowledge, LocalizedText, ResponseKey } from '../knowledge';
 import { withButtons } from './replies';
 import { turnLanguage } from './turn';
-import { type GenericChoice, labelKey } from './understanding';
+import { type GenericChoice, bothLanguages, labelKey } from './understanding';
 
 export interface ButtonChoice {
   value: string;
@@ -36,20 +36,18 @@ const NO_WORDS = ['아니오', '아뇨', '아니', '아니에요', 'ㄴㄴ', 'no
 /** Longer replies that start with "네" often go on to ask something else, so they are not taken as yes. */
 const SHORT_REPLY_WORDS = 5;
 
-function buttonLabel(knowledge: Knowledge, key: ResponseKey): LocalizedText {
-  return { ko: knowledge.text(key, 'ko'), en: knowledge.text(key, 'en') };
-}
+const RECOGNIZED = Symbol('buttonPrompt.recognized');
 
 export function genericChoice(knowledge: Knowledge, choice: GenericChoice): ButtonChoice {
   switch (choice) {
     case 'yes':
-      return { value: 'yes', label: buttonLabel(knowledge, 'button.yes'), synonyms: YES_WORDS };
+      return { value: 'yes', label: bothLanguages(knowledge, 'button.yes'), synonyms: YES_WORDS };
     case 'no':
-      return { value: 'no', label: buttonLabel(knowledge, 'button.no'), synonyms: NO_WORDS };
+      return { value: 'no', label: bothLanguages(knowledge, 'button.no'), synonyms: NO_WORDS };
     case 'agent':
-      return { value: 'agent', label: buttonLabel(knowledge, 'button.agent') };
+      return { value: 'agent', label: bothLanguages(knowledge, 'button.agent') };
     case 'menu':
-      return { value: 'menu', label: buttonLabel(knowledge, 'button.menu') };
+      return { value: 'menu', label: bothLanguages(knowledge, 'button.menu') };
   }
 }
 
@@ -79,13 +77,14 @@ export function recognizeButton(activity: Partial<Activity>, buttons: ButtonChoi
   if (value && typeof value === 'object' && typeof value.choice === 'string' && values.includes(value.choice)) return value.choice;
   const text = activity.text?.trim() ?? '';
   if (!text) return undefined;
-  const key = labelKey(text);
+  const normalized = normalizeText(text);
+  const key = compact(normalized);
   const exact = buttons.find((b) => [b.label.ko, b.label.en, b.value, ...(b.synonyms ?? [])].some((t) => choiceKey(t) === key));
   if (exact) return exact.value;
   // "No, it didn't work" / "네 해결됐어요": a short reply that opens with yes or no is that answer.
-  const words = normalizeText(text).replace(/[^\p{L}\p{N}]+/gu, ' ').trim().split(' ');
+  const words = wordsOnly(normalized).split(' ');
   if (words.length <= SHORT_REPLY_WORDS) {
-    const first = labelKey(words[0]);
+    const first = words[0];
     const opening = buttons.find((b) => b.synonyms?.length && [b.label.ko, b.label.en, ...b.synonyms].some((t) => choiceKey(t) === first));
     if (opening) return opening.value;
   }
@@ -110,14 +109,23 @@ export class ButtonPrompt extends Prompt<string> {
   }
 
   protected override async onRecognize(context: TurnContext, _state: object, options: PromptOptions): Promise<PromptRecognizerResult<string>> {
-    const value = recognizeButton(context.activity, (options as ButtonPromptOptions).buttons, this.matchFreeText);
+    const value = this.recognize(context, (options as ButtonPromptOptions).buttons);
     return value === undefined ? { succeeded: false } : { succeeded: true, value };
   }
 
   /** Asked before a topic switch or a re-prompt is considered: an answer to the question wins over both. */
   answers(context: TurnContext, instance: DialogInstance): boolean {
     const { options } = instance.state as PromptInstanceState;
-    return recognizeButton(context.activity, options.buttons, this.matchFreeText) !== undefined;
+    return this.recognize(context, options.buttons) !== undefined;
+  }
+
+  /** The button this turn's message picks; `answers` and then `onRecognize` ask about the same buttons, so it is worked out once. */
+  private recognize(context: TurnContext, buttons: ButtonChoice[]): string | undefined {
+    const last: { buttons: ButtonChoice[]; value: string | undefined } | undefined = context.turnState.get(RECOGNIZED);
+    if (last?.buttons === buttons) return last.value;
+    const value = recognizeButton(context.activity, buttons, this.matchFreeText);
+    context.turnState.set(RECOGNIZED, { buttons, value });
+    return value;
   }
 
   /** Re-asks with the "please use the buttons" text, once per question; false when that was already done. */

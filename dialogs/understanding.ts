@@ -3,7 +3,7 @@
 import type { TurnContext } from 'botbuilder';
 import { type Intent, isIntent } from '../intents/intentIds';
 import { compact, normalizeText } from '../intents/normalize';
-import type { Knowledge, LocalizedText } from '../knowledge';
+import type { Knowledge, LocalizedText, ResponseKey } from '../knowledge';
 import { PROBLEM_IDS } from '../knowledge/schema';
 import type { BotServices } from './services';
 import { TURN_INTENT_KEY } from './turn';
@@ -32,6 +32,11 @@ export function labelKey(text: string): string {
   return compact(normalizeText(text));
 }
 
+/** A response in both languages, as a button label is kept (so it can be shown in either). */
+export function bothLanguages(knowledge: Knowledge, key: ResponseKey): LocalizedText {
+  return { ko: knowledge.text(key, 'ko'), en: knowledge.text(key, 'en') };
+}
+
 function intentOfChoice(choice: string): Intent {
   if (choice === 'agent') return 'agent';
   if (choice === 'menu') return 'cancel';
@@ -48,10 +53,7 @@ function labelIndex(knowledge: Knowledge): Map<string, LabelMeaning> {
   const add = (label: LocalizedText, meaning: LabelMeaning) => {
     for (const text of [label.ko, label.en]) if (!index.has(labelKey(text))) index.set(labelKey(text), meaning);
   };
-  const button = (key: 'button.yes' | 'button.no' | 'button.agent' | 'button.menu' | 'button.cancel'): LocalizedText => ({
-    ko: knowledge.text(key, 'ko'),
-    en: knowledge.text(key, 'en'),
-  });
+  const button = (key: ResponseKey) => bothLanguages(knowledge, key);
   add(button('button.agent'), { intent: 'agent', choice: 'agent' });
   add(button('button.yes'), { intent: 'none', choice: 'yes' });
   add(button('button.no'), { intent: 'none', choice: 'no' });
