@@ -59,7 +59,7 @@ function labelIndex(knowledge: Knowledge): Map<string, LabelMeaning> {
   add(button('button.no'), { intent: 'none', choice: 'no' });
   add(button('button.menu'), { intent: 'cancel', choice: 'menu' });
   add(button('button.cancel'), { intent: 'cancel' });
-  for (const entry of knowledge.menu) add(entry.label, { intent: entry.intent as Intent });
+  for (const entry of knowledge.menu) add(entry.label, { intent: entry.intent });
   for (const problem of knowledge.problems) add(problem.label, { intent: 'delete_problem', choice: problem.id });
   labelIndexes.set(knowledge, index);
   return index;

@@ -1,14 +1,13 @@
 // The shape of the answer files. Keys and their placeholders are the contract between the dialogs
 // and the texts: a file may reword any answer, but not drop one or use a placeholder the code never fills.
 import { z } from 'zod';
+import { IN_SCOPE_INTENTS } from '../intents/intentIds';
 
 export const LANGUAGES = ['ko', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-export const localizedText = z.strictObject({
-  ko: z.string().trim().min(1),
-  en: z.string().trim().min(1),
-});
+const text = z.string().trim().min(1);
+export const localizedText = z.strictObject({ ko: text, en: text });
 export type LocalizedText = z.infer<typeof localizedText>;
 
 /** Every answer key the code uses, with the placeholders the code fills in. */
@@ -80,10 +79,11 @@ export const RESPONSE_PLACEHOLDERS = {
 export type ResponseKey = keyof typeof RESPONSE_PLACEHOLDERS;
 export const RESPONSE_KEYS = Object.keys(RESPONSE_PLACEHOLDERS) as ResponseKey[];
 
-export const responsesSchema = z.record(z.string(), localizedText);
+/** Exhaustive: zod requires every key and rejects unknown ones. */
+export const responsesSchema = z.record(z.enum(RESPONSE_KEYS), localizedText);
 
 export const menuSchema = z
-  .array(z.strictObject({ intent: z.string().min(1), label: localizedText }))
+  .array(z.strictObject({ intent: z.enum(IN_SCOPE_INTENTS), label: localizedText }))
   .min(1);
 
 export const PROBLEM_IDS = ['error', 'button', 'still_visible', 'partial', 'other'] as const;
@@ -100,7 +100,7 @@ export const channelsSchema = z.array(
     name: localizedText,
     typicalResponse: localizedText,
     whereToFind: localizedText,
-    withValue: localizedText,
+    withValue: z.strictObject({ ko: text.includes('{value}'), en: text.includes('{value}') }),
   }),
 );
 
