@@ -1,7 +1,7 @@
 // Texts the benchmark sends: the training utterances, the held-out set and variations of both, in
 // Korean and English, as sellers would type them.
-import { readFileSync } from 'node:fs';
 import { projectPath } from '../bot/paths';
+import { readJsonl } from '../intents/evaluate';
 import { hasHangul } from '../intents/normalize';
 import { loadTrainingExamples } from '../intents/trainingData';
 
@@ -12,11 +12,7 @@ export interface LabelledText {
 }
 
 export function heldOut(): LabelledText[] {
-  return readFileSync(projectPath('tests', 'nlu', 'heldout.jsonl'), 'utf8')
-    .split('\n')
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as { text: string; intent: string })
-    .map(({ text, intent }) => ({ text, intent, lang: hasHangul(text) ? 'ko' : 'en' }));
+  return readJsonl(projectPath('tests', 'nlu', 'heldout.jsonl')).map(({ text, intent }) => ({ text, intent, lang: hasHangul(text) ? 'ko' : 'en' }));
 }
 
 export function training(): LabelledText[] {

@@ -1,4 +1,6 @@
 // Scores the classifier on labelled messages: the numbers the eval CLI prints and the tests assert.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { IntentClassifier } from './classifier';
 import { INTENTS, type Intent } from './intentIds';
 
@@ -26,6 +28,27 @@ export interface Evaluation {
   perLabel: LabelStats[];
   /** confusion[expected][predicted] = count */
   confusion: Record<string, Record<string, number>>;
+}
+
+const lineSchema = z.object({ text: z.string(), intent: z.enum(INTENTS) });
+
+/** Labelled messages, one JSON object a line (`{"text": ..., "intent": ...}`); a bad line names the file and line. */
+export function readJsonl(file: string): z.infer<typeof lineSchema>[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
+    .filter(({ line }) => line.length > 0)
+    .map(({ line, number }) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        throw new Error(`${file}:${number}: not valid JSON`);
+      }
+      const parsed = lineSchema.safeParse(value);
+      if (!parsed.success) throw new Error(`${file}:${number}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+      return parsed.data;
+    });
 }
 
 const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);

@@ -258,7 +258,7 @@ export const DEFAULT_TRAINING: TrainingOptions = { epochs: 4, learningRate: 0.5,
 const SKIP_GRADIENT = 1e-3;
 
 /** Deterministic PRNG, so the same data always trains the same model. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -407,21 +407,22 @@ function logitsOf(weights: ArrayLike<number>, bias: Float64Array, c: number, x: 
   return out;
 }
 
-function shuffleInPlace(order: number[], random: () => number): void {
-  for (let i = order.length - 1; i > 0; i--) {
+/** Fisher–Yates with the given PRNG. */
+export function shuffleInPlace<T>(items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
-    const t = order[i];
-    order[i] = order[j];
-    order[j] = t;
+    const t = items[i];
+    items[i] = items[j];
+    items[j] = t;
   }
 }
 
-export function softmaxInPlace(z: Float64Array, temperature = 1): Float64Array {
+export function softmaxInPlace(z: Float64Array): Float64Array {
   let max = -Infinity;
   for (const v of z) if (v > max) max = v;
   let sum = 0;
   for (let j = 0; j < z.length; j++) {
-    z[j] = Math.exp((z[j] - max) / temperature);
+    z[j] = Math.exp(z[j] - max);
     sum += z[j];
   }
   for (let j = 0; j < z.length; j++) z[j] /= sum;

@@ -56,6 +56,9 @@ export function utteranceKey(text: string): string {
   return compact(normalizeText(text));
 }
 
+/** The utteranceKey of every example loadTrainingExamples returned, so loadRules need not recompute it. */
+const keyOfExample = new WeakMap<Example, string>();
+
 export function loadTrainingExamples(dir = TRAINING_DIR): Example[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   if (files.length === 0) throw new TrainingDataError(`${dir}: no training files (*.json)`);
@@ -89,7 +92,9 @@ export function loadTrainingExamples(dir = TRAINING_DIR): Example[] {
       }
       if (earlier) continue; // a repeat within one intent adds nothing
       seen.set(key, { file, intent, text });
-      examples.push({ text, intent });
+      const example = { text, intent };
+      keyOfExample.set(example, key);
+      examples.push(example);
     }
   }
   return examples;
@@ -102,7 +107,7 @@ export function loadRules(examples: Example[], file = RULES_FILE): Rule[] {
   if (!parsed.success) {
     throw new TrainingDataError(describeIssues(file, parsed.error, (path) => path.join('.')));
   }
-  const labelled = new Map(examples.map((e) => [utteranceKey(e.text), e]));
+  const labelled = new Map(examples.map((e) => [keyOfExample.get(e) ?? utteranceKey(e.text), e]));
   const owner = new Map<string, Intent>();
   for (const [r, rule] of parsed.data.rules.entries()) {
     for (const phrase of rule.exact) {

@@ -9,6 +9,7 @@ import { type ClassifierOptions, IntentClassifier } from '../classifier';
 import { type Prediction, evaluate, scorePredictions } from '../evaluate';
 import { FEATURE_GROUPS } from '../features';
 import { INTENTS } from '../intentIds';
+import { mulberry32, shuffleInPlace } from '../model';
 import { type Example, type Rule, loadRules, loadTrainingExamples, utteranceKey } from '../trainingData';
 
 const weightsSchema = z.partialRecord(z.enum(FEATURE_GROUPS), z.number().min(0));
@@ -29,17 +30,7 @@ const optionsSchema = z.strictObject({
 /** Deterministic shuffle, so two runs with the same seed compare like with like. */
 function shuffled<T>(items: T[], seed: number): T[] {
   const out = items.slice();
-  let a = seed >>> 0;
-  const random = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
+  shuffleInPlace(out, mulberry32(seed));
   return out;
 }
 

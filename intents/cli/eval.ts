@@ -1,33 +1,10 @@
 // npm run --silent eval -- --data FILE.jsonl [--json]   scores the classifier on labelled lines
 // npm run --silent eval -- --dump-training              prints the training examples as JSON lines
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { IntentClassifier } from '../classifier';
-import { type Evaluation, evaluate } from '../evaluate';
-import { INTENTS } from '../intentIds';
+import { type Evaluation, evaluate, readJsonl } from '../evaluate';
 import { loadTrainingExamples } from '../trainingData';
-
-const lineSchema = z.object({ text: z.string(), intent: z.enum(INTENTS) });
-
-function readJsonl(file: string): z.infer<typeof lineSchema>[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line, i) => ({ line: line.trim(), number: i + 1 }))
-    .filter(({ line }) => line.length > 0)
-    .map(({ line, number }) => {
-      let value: unknown;
-      try {
-        value = JSON.parse(line);
-      } catch {
-        throw new Error(`${file}:${number}: not valid JSON`);
-      }
-      const parsed = lineSchema.safeParse(value);
-      if (!parsed.success) throw new Error(`${file}:${number}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
-      return parsed.data;
-    });
-}
 
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
