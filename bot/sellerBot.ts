@@ -6,7 +6,7 @@ import {
   type StatePropertyAccessor,
   type TurnContext,
 } from 'botbuilder';
-import { type DialogState, type DialogStateManagerConfiguration, DialogSet, DialogTurnStatus } from 'botbuilder-dialogs';
+import { type DialogState, type DialogStateManagerConfiguration, DialogSet, DialogTurnStatus } from '../dialogs/dialogLibrary';
 import { CONVERSATION_STATE_KEY, type MainDialog } from '../dialogs/mainDialog';
 import { sendText, withTopicMenu } from '../dialogs/replies';
 import type { BotServices } from '../dialogs/services';

@@ -3,7 +3,7 @@
 // Each ComponentDialog layer and waterfall step costs the SDK a dialog context (with its memory scopes)
 // per turn, which profiling showed to be a large share of a turn's CPU; a plain Dialog costs none.
 import type { TurnContext } from 'botbuilder';
-import { Dialog, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog, type DialogContext, type DialogTurnResult } from './dialogLibrary';
 import type { BotServices } from './services';
 
 export abstract class AnswerDialog extends Dialog {

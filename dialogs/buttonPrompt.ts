@@ -2,7 +2,7 @@
 // the label typed in either language, a short synonym ("네", "nope"), or a card's { choice } value.
 // Texts are rendered when sent, so a re-prompt follows the seller if they switch language mid-flow.
 import { type Activity, InputHints, type TurnContext } from 'botbuilder';
-import { type DialogInstance, Prompt, type PromptOptions, type PromptRecognizerResult } from 'botbuilder-dialogs';
+import { type DialogInstance, Prompt, type PromptOptions, type PromptRecognizerResult } from './dialogLibrary';
 import { compact, normalizeText, wordsOnly } from '../intents/normalize';
 import type { Knowledge, LocalizedText, ResponseKey } from '../knowledge';
 import { withButtons } from './replies';

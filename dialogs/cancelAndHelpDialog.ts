@@ -1,7 +1,7 @@
 // The base of every topic dialog: while one of its questions waits, the seller may ask for an agent,
 // cancel, ask for help or change the subject, and none of that should be mistaken for an answer.
 import { ActivityTypes } from 'botbuilder';
-import { ComponentDialog, Dialog, type DialogContext, type DialogTurnResult, DialogTurnStatus } from 'botbuilder-dialogs';
+import { ComponentDialog, Dialog, type DialogContext, type DialogTurnResult, DialogTurnStatus } from './dialogLibrary';
 import type { Intent } from '../intents/intentIds';
 import { ButtonPrompt } from './buttonPrompt';
 import { sendText, sendWithMenu } from './replies';

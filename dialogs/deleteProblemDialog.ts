@@ -1,5 +1,5 @@
 // "I tried to delete and it failed": which problem, the checks for it, then an agent if that did not help.
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from './dialogLibrary';
 import type { ProblemId } from '../knowledge/schema';
 import { type ButtonPromptOptions, ButtonPrompt, yesNo } from './buttonPrompt';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';

@@ -1,5 +1,5 @@
 // "How do I delete a product?": the steps, then whether that solved it; if not, the problem flow.
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from './dialogLibrary';
 import { type ButtonPromptOptions, ButtonPrompt, genericChoice, yesNo } from './buttonPrompt';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { DELETE_PROBLEM_DIALOG, DeleteProblemDialog } from './deleteProblemDialog';

@@ -1,7 +1,7 @@
 // The router: reads the turn's message once and starts the topic dialog for it. Messages that fit no
 // topic get the menu (noise) or, after FALLBACK_HANDOFF_AFTER misses in a row, an agent.
 import type { ConversationState, StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { Dialog, type DialogContext, type DialogDependencies, type DialogReason, type DialogTurnResult } from 'botbuilder-dialogs';
+import { Dialog, type DialogContext, type DialogDependencies, type DialogReason, type DialogTurnResult } from './dialogLibrary';
 import type { Intent } from '../intents/intentIds';
 import { CANCEL_DIALOG, CancelDialog } from './cancelDialog';
 import { isReroute } from './cancelAndHelpDialog';

@@ -1,6 +1,6 @@
 // "Can I get a deleted product back?": sellers cannot restore it themselves, so the answer is what
 // the customer center may do, what to have ready, and an agent for the actual request.
-import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type DialogTurnResult, type WaterfallStepContext } from './dialogLibrary';
 import { type ButtonPromptOptions, ButtonPrompt, yesNo } from './buttonPrompt';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { sendText, sendWithMenu } from './replies';
