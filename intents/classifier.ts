@@ -50,6 +50,7 @@ const NONE_INDEX = INTENTS.indexOf('none');
 
 export class IntentClassifier {
   private readonly extractor: FeatureExtractor;
+  private readonly lexicon: ConceptLexicon | null;
   private readonly vectorizer: Vectorizer;
   private readonly model: SoftmaxRegression;
   /** Rule phrases by utterance key, each with the index of its intent. */
@@ -66,10 +67,8 @@ export class IntentClassifier {
     this.ruleWeight = options.ruleWeight ?? 0.95;
     this.noneThreshold = options.noneThreshold ?? 0.35;
     for (const rule of rules) for (const phrase of rule.exact) this.rules.set(utteranceKey(phrase), INTENTS.indexOf(rule.intent));
-    this.extractor = new FeatureExtractor({
-      lexicon: options.lexicon === undefined ? projectConceptLexicon() : options.lexicon,
-      conceptPairs: options.conceptPairs,
-    });
+    this.lexicon = options.lexicon === undefined ? projectConceptLexicon(snapshot?.realWordsNearEntries) : options.lexicon;
+    this.extractor = new FeatureExtractor({ lexicon: this.lexicon, conceptPairs: options.conceptPairs });
     this.vectorizer = new Vectorizer(options.groupWeights, options.coverageWeights);
     if (snapshot) {
       this.vectorizer.restore(snapshot.vectorizer);
@@ -109,7 +108,7 @@ export class IntentClassifier {
   }
 
   snapshot(): ModelSnapshot {
-    return { vectorizer: this.vectorizer.snapshot(), model: this.model.snapshot() };
+    return { vectorizer: this.vectorizer.snapshot(), model: this.model.snapshot(), realWordsNearEntries: this.lexicon?.realWordsNearEntries };
   }
 
   get featureCount(): number {

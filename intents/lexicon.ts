@@ -157,9 +157,13 @@ export class ConceptLexicon {
   /** Every word of every English entry: a token that is one of them is never read as a typo of another. */
   private readonly entryWords = new Set<string>();
   /** Real English words one typo from an entry ("about" from "abort"): never read as that typo. */
-  private readonly realWordsNearEntries = new Set<string>();
+  private readonly realWordsNearEntrySet = new Set<string>();
 
-  constructor(concepts: ConceptDefinition[], source = 'lexicon') {
+  /**
+   * `realWordsNearEntries`, when given, is what an earlier lexicon of the same file, code and natural
+   * version worked out (the model cache keeps it): then the word list is not read at all.
+   */
+  constructor(concepts: ConceptDefinition[], source = 'lexicon', realWordsNearEntries?: readonly string[]) {
     this.ids = concepts.map((c) => c.id);
     this.byName = [...this.ids].sort().map((id) => this.ids.indexOf(id));
     const owner = new Map<string, string>();
@@ -183,11 +187,18 @@ export class ConceptLexicon {
     for (const list of this.korean.values()) list.sort((a, b) => b.key.length - a.key.length);
     for (const lists of this.koreanSlips.values()) for (const list of lists.values()) list.sort((a, b) => b.skeleton.length - a.skeleton.length);
     for (const list of this.english.values()) list.sort((a, b) => b.stems.length - a.stems.length);
-    // Worked out once here (about 40 ms), so that no message waits for the word list and only the few
+    // Worked out once here (about 0.1 s), so that no message waits for the word list and only the few
     // hundred words that matter stay in memory.
-    if (this.fuzzy.size > 0) {
-      for (const word of englishWords()) if (this.typoConcept(word) !== undefined) this.realWordsNearEntries.add(word);
+    if (realWordsNearEntries) {
+      for (const word of realWordsNearEntries) this.realWordsNearEntrySet.add(word);
+    } else if (this.fuzzy.size > 0) {
+      for (const word of englishWords()) if (this.typoConcept(word) !== undefined) this.realWordsNearEntrySet.add(word);
     }
+  }
+
+  /** The real English words one typo from an entry, for the model cache (see the constructor). */
+  get realWordsNearEntries(): string[] {
+    return [...this.realWordsNearEntrySet];
   }
 
   /**
@@ -316,7 +327,7 @@ export class ConceptLexicon {
    * "stock") says neither, as an exact entry in two concepts is refused at load.
    */
   private fuzzyMatch(token: string): number | undefined {
-    return this.realWordsNearEntries.has(token) ? undefined : this.typoConcept(token);
+    return this.realWordsNearEntrySet.has(token) ? undefined : this.typoConcept(token);
   }
 
   /** The one concept whose single-word entry `token` is one typo from (not an entry word itself). */
@@ -345,7 +356,7 @@ function describeEntry(raw: unknown, path: PropertyKey[]): string {
   return path.length > 2 ? `${name} ${path.slice(2).join('.')}` : name;
 }
 
-export function loadLexicon(file = LEXICON_FILE): ConceptLexicon {
+export function loadLexicon(file = LEXICON_FILE, realWordsNearEntries?: readonly string[]): ConceptLexicon {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -356,13 +367,16 @@ export function loadLexicon(file = LEXICON_FILE): ConceptLexicon {
   if (!parsed.success) {
     throw new TrainingDataError(parsed.error.issues.map((i) => `${file}: ${describeEntry(raw, i.path)}: ${i.message}`).join('\n'));
   }
-  return new ConceptLexicon(parsed.data.concepts, file);
+  return new ConceptLexicon(parsed.data.concepts, file, realWordsNearEntries);
 }
 
 let projectLexicon: ConceptLexicon | undefined;
 
-/** intents/lexicon.json, read once per process (cross-validation trains many classifiers). */
-export function projectConceptLexicon(): ConceptLexicon {
-  projectLexicon ??= loadLexicon();
+/**
+ * intents/lexicon.json, read once per process (cross-validation trains many classifiers).
+ * `realWordsNearEntries`: see the ConceptLexicon constructor.
+ */
+export function projectConceptLexicon(realWordsNearEntries?: readonly string[]): ConceptLexicon {
+  projectLexicon ??= loadLexicon(LEXICON_FILE, realWordsNearEntries);
   return projectLexicon;
 }

@@ -122,6 +122,17 @@ describe('a broken lexicon file stops loading with the file, concept and entry n
     expect([...small.match('', ['removed'])]).toEqual(['DELETE']);
   });
 
+  test('the real words near its entries are found from the word list, or taken as given (the model cache)', () => {
+    const concepts = [{ id: 'STOP', ko: [], en: ['abort'] }];
+    const found = new ConceptLexicon(concepts);
+    expect(found.realWordsNearEntries).toContain('about');
+    expect([...found.match('', ['about'])]).toEqual([]);
+    const given = new ConceptLexicon(concepts, 'lexicon', ['abbort']);
+    expect(given.realWordsNearEntries).toEqual(['abbort']);
+    expect([...given.match('', ['about'])]).toEqual(['STOP']); // the list given, not natural's, decides
+    expect([...given.match('', ['abbort'])]).toEqual([]);
+  });
+
   test('a typo is one edit from its entry, and from the entries of one concept only', () => {
     const small = new ConceptLexicon([
       { id: 'FILM', ko: [], en: ['movie'] },
