@@ -49,6 +49,21 @@ const agentTokens = list.transform((pairs, ctx) => {
   return agents;
 });
 
+// Links are built by appending the bot's own paths (`${PUBLIC_BASE_URL}/webchat/uploads/…`). The web chat
+// page and the agent console ask for their scripts and APIs from the root, so a path prefix would give
+// links that work and pages that do not: only an origin is taken.
+const publicBaseUrl = optionalString
+  .pipe(z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL (e.g. https://chat.example.com)' }).optional())
+  .transform((value, ctx) => {
+    if (value === undefined) return undefined;
+    const url = new URL(value);
+    if (/[?#]/.test(value) || url.username || url.password || url.pathname !== '/') {
+      ctx.addIssue({ code: 'custom', message: 'expected the address alone, with no path, query, fragment or credentials (e.g. https://chat.example.com)' });
+      return z.NEVER;
+    }
+    return url.origin;
+  });
+
 const schema = z
   .object({
     PORT: int(3978, 0, 65535),
@@ -85,6 +100,7 @@ const schema = z
     LOCAL_WEBCHAT: bool(),
     LOCAL_WEBCHAT_SECRET: optionalString.pipe(z.string().min(16, 'at least 16 characters (it signs the web chat tokens)').optional()),
     TRANSCRIPT_RETENTION_DAYS: int(90, 1, 3650),
+    PUBLIC_BASE_URL: publicBaseUrl,
     TRUSTED_PROXIES: list.pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges (10.0.0.0/8)'))),
     // Durable outbox (bot/outbox): retries of what the channel did not take.
     OUTBOX_RETRY_BASE_MS: int(1000, 10, 600_000),

@@ -857,7 +857,7 @@ export class HandoffHub implements HandoffPort {
   /** Where the console is and, in local mode, the generated token (also plainly on stderr for a newcomer). */
   private announceConsole(): void {
     const address = this.server?.address() as { port?: number } | null | undefined;
-    const url = `http://localhost:${address?.port ?? this.deps.config.PORT}/agent`;
+    const url = `${this.deps.config.PUBLIC_BASE_URL ?? `http://localhost:${address?.port ?? this.deps.config.PORT}`}/agent`;
     const local = this.auth.local;
     if (!local) {
       this.deps.logger.info({ url, agents: this.auth.agentNames }, 'agent console');

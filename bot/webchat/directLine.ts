@@ -428,13 +428,15 @@ export class DirectLineApi {
   }
 
   /**
-   * The origin of upload links (shown to the seller's page and to the agent). Never the uploader's Host
+   * Where upload links start (the seller's page and the agent open them). Never the uploader's Host
    * header as such: anyone can write any host there. It is kept only when it names this server as the
    * connection reached it (`localhost` or the socket's own local address, with its port), so a page
    * opened at http://localhost:3978/ gets links its CSP ('self') lets it load; otherwise the channel's
-   * own serviceUrl.
+   * own serviceUrl. Behind a reverse proxy neither is an address the seller's browser or the agent can
+   * open: PUBLIC_BASE_URL, when set, is.
    */
   private uploadOrigin(req: Request): string {
+    if (this.deps.config.PUBLIC_BASE_URL) return this.deps.config.PUBLIC_BASE_URL;
     const own = this.deps.channel.serviceUrl().replace(/\/$/, '');
     const port = req.socket.localPort;
     const local = normalizeAddress(req.socket.localAddress ?? '');

@@ -62,7 +62,8 @@ export function registerWebChat(deps: WebChatDeps): WebChat {
   server.once('listening', () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
-    logger.info({ url: `http://localhost:${port}/` }, `web chat: open http://localhost:${port}/ to chat with the bot`);
+    const url = `${config.PUBLIC_BASE_URL ?? `http://localhost:${port}`}/`;
+    logger.info({ url }, `web chat: open ${url} to chat with the bot`);
   });
 
   return { channel, store, close: () => feed.close() };

@@ -22,9 +22,22 @@ test.each([
   [{ MicrosoftAppId: 'abc' }, /MicrosoftAppPassword/],
   [{ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'secret' }, /AGENT_TOKENS/],
   [{ AGENT_TOKENS: 'minji' }, /AGENT_TOKENS/],
+  [{ PUBLIC_BASE_URL: 'chat.example.com' }, /PUBLIC_BASE_URL/],
+  [{ PUBLIC_BASE_URL: 'ftp://chat.example.com' }, /PUBLIC_BASE_URL/],
+  [{ PUBLIC_BASE_URL: 'https://chat.example.com/?from=proxy' }, /PUBLIC_BASE_URL/],
+  [{ PUBLIC_BASE_URL: 'https://chat.example.com/#chat' }, /PUBLIC_BASE_URL/],
+  [{ PUBLIC_BASE_URL: 'https://example.com/bot' }, /PUBLIC_BASE_URL: expected the address alone, with no path/],
 ])('invalid %j stops with a message naming the key', (env, key) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(key);
+});
+
+test('PUBLIC_BASE_URL: optional, without a trailing slash (links append paths to it)', () => {
+  expect(loadConfig({}).PUBLIC_BASE_URL).toBeUndefined();
+  expect(loadConfig({ PUBLIC_BASE_URL: '' }).PUBLIC_BASE_URL).toBeUndefined();
+  expect(loadConfig({ PUBLIC_BASE_URL: 'https://chat.example.com/' }).PUBLIC_BASE_URL).toBe('https://chat.example.com');
+  expect(loadConfig({ PUBLIC_BASE_URL: 'https://Chat.Example.com' }).PUBLIC_BASE_URL).toBe('https://chat.example.com');
+  expect(loadConfig({ PUBLIC_BASE_URL: 'http://10.0.0.5:8080' }).PUBLIC_BASE_URL).toBe('http://10.0.0.5:8080');
 });
 
 test('SUPPORT_HOURS is parsed with the time zone', () => {

@@ -216,6 +216,41 @@ test("upload links name this server, not whatever the uploader put in the Host h
   expect(await send(`localhost:${port}`)).toMatch(new RegExp(`^http://localhost:${port}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
 });
 
+test('behind a reverse proxy (PUBLIC_BASE_URL) upload links start with the public address and are served at its local path', async () => {
+  // As configured for https://chat.example.com → the bot: the trailing slash is normalised away.
+  const proxied = await startBot({ PUBLIC_BASE_URL: 'https://chat.example.com/' });
+  try {
+    const client = await DirectLineClient.start(proxied.url);
+    await client.until((list) => list.length > 0);
+    const linkOf = async (res: { status: number; body: any }) => {
+      expect(res.status).toBe(200);
+      await client.until((list) => list.some((a) => a.id === res.body.id));
+      const attachment = client.activities.find((a) => a.id === res.body.id)!.attachments![0]!;
+      expect(attachment.thumbnailUrl).toBe(attachment.contentUrl);
+      return attachment.contentUrl!;
+    };
+    const link = /^https:\/\/chat\.example\.com\/webchat\/uploads\/[A-Za-z0-9_-]{22}$/;
+    // Whatever Host the request arrives with: the proxy's, or this server's own (which alone would name it).
+    const direct = await linkOf(await upload(client, [{ name: 'a.png', type: 'image/png', data: TINY_PNG }]));
+    expect(direct).toMatch(link);
+    const form = multipart([{ name: 'b.png', type: 'image/png', data: TINY_PNG }]);
+    const forwarded = await linkOf(
+      await rawRequest(`${proxied.url}${client.path('/upload')}`, {
+        headers: { host: 'chat.example.com', authorization: `Bearer ${client.token}`, 'content-type': form.contentType },
+        body: form.body,
+      }),
+    );
+    expect(forwarded).toMatch(link);
+    // What the proxy asks the bot for.
+    const file = await fetch(`${proxied.url}${new URL(direct).pathname}`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await file.arrayBuffer()).equals(TINY_PNG)).toBe(true);
+  } finally {
+    await proxied.stop();
+  }
+});
+
 test('idle conversations are removed at start-up with their files (the retention job)', async () => {
   const first = await startBot();
   const client = await DirectLineClient.start(first.url);
