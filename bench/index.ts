@@ -1,10 +1,12 @@
-// npm run bench [-- --json] [-- --quick]
+// npm run bench [-- --json] [-- --quick] [-- --floor]
 //
 // One run measures, on this machine: the classifier (ready time, latency over >= 10,000 messages,
 // memory), turns over HTTP against our bot and, alternating in the same run, a minimal botbuilder echo
 // bot on the same server stack (throughput and latency at 8 connections, and the ratio), the bot's RSS
 // after 10,000 conversations of three turns, and its start-up time to a ready /healthz. It prints a
-// table, or with --json one JSON object (progress goes to stderr either way).
+// table, or with --json one JSON object (progress goes to stderr either way). With --floor a third
+// server joins the alternation, the floor bot (bench/floorBot.ts: the echo stack plus only the dialogs
+// and conversation state ours must use), to show how much of the ratio the required stack alone takes.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ import { type ServerProcess, collectGarbage, processCpuMs, processMemory, startS
 import { MB, median, round, summarize } from './stats';
 
 const ECHO_STACK = 'restify 11 + the same JSON body parser and limit + CloudAdapter (no credentials) + ActivityHandler echo; no state, storage, transcript or NLU';
+const FLOOR_STACK =
+  'the echo stack with connector clients reused (bot/reusedClients) + ConversationState over MemoryStorage, saved once per turn + a ComponentDialog whose WaterfallDialog answers and asks with a TextPrompt every turn; no NLU, SQLite, transcript or handoff';
 const OURS_STACK = 'node dist/bot/index.js with the flags of npm start: local mode, SQLite state + transcript in a temp DATA_DIR, LOG_LEVEL=warn';
 
 const TARGETS = {
@@ -29,6 +33,8 @@ const { values: args } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    /** Also measure the floor bot; kept out of settings so the report without it is unchanged. */
+    floor: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     'round-seconds': { type: 'string' },
     conversations: { type: 'string' },
@@ -56,7 +62,7 @@ const settings = {
   nodeArgs: args['node-args'] === undefined ? startScriptNodeArgs() : args['node-args'].split(' ').filter(Boolean),
 };
 
-type Server = 'ours' | 'echo';
+type Server = 'ours' | 'echo' | 'floor';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const ms = (v: number) => round(v, 3);
@@ -72,6 +78,7 @@ async function withServer<T>(start: () => Promise<ServerProcess>, use: (s: Serve
 
 const startOurs = (name: string, nodeArgs: string[]) => startServer({ name, script: 'dist/bot/index.js', nodeArgs });
 const startEcho = () => startServer({ name: 'echo', script: 'dist/bench/echoBot.js' });
+const startFloor = () => startServer({ name: 'floor', script: 'dist/bench/floorBot.js' });
 
 function aggregate(results: RoundResult[], latencies: number[][]) {
   const requests = results.reduce((n, r) => n + r.requests, 0);
@@ -97,13 +104,13 @@ function dbBytes(dataDir: string): number {
     .reduce((n, f) => n + statSync(f).size, 0);
 }
 
-/** Our bot and the echo bot, alternating rounds; then the same bot of ours goes on to the memory figure. */
+/** Our bot and the echo bot (and with --floor the floor bot), alternating rounds; then the same bot of ours goes on to the memory figure. */
 async function measureTurnsAndMemory(pool: TextPool) {
   const ours = await startOurs('ours', [...settings.nodeArgs, '--expose-gc', '--require', join(__dirname, 'gcPreload.js')]);
   try {
     const rssAtStart = processMemory(ours.pid).rss;
-    const rounds: Record<Server, RoundResult[]> = { ours: [], echo: [] };
-    const latencies: Record<Server, number[][]> = { ours: [], echo: [] };
+    const rounds: Record<Server, RoundResult[]> = { ours: [], echo: [], floor: [] };
+    const latencies: Record<Server, number[][]> = { ours: [], echo: [], floor: [] };
     let completed = 0;
     let started = 0;
     const count = (key: Server, result: RoundResult) => {
@@ -111,11 +118,7 @@ async function measureTurnsAndMemory(pool: TextPool) {
       completed += result.conversationsCompleted;
       started += result.conversationsStarted;
     };
-    await withServer(startEcho, async (echo) => {
-      const servers = [
-        { key: 'ours' as const, url: ours.url, pid: ours.pid },
-        { key: 'echo' as const, url: echo.url, pid: echo.pid },
-      ];
+    const alternate = async (servers: { key: Server; url: string; pid: number }[]) => {
       const base = { connections: settings.connections, pool };
       for (const { key, url } of servers) {
         log(`warm-up ${key}`);
@@ -135,7 +138,13 @@ async function measureTurnsAndMemory(pool: TextPool) {
           count(key, result);
         }
       }
-    });
+    };
+    const entry = (key: Server, s: ServerProcess) => ({ key, url: s.url, pid: s.pid });
+    await withServer(startEcho, (echo) =>
+      args.floor
+        ? withServer(startFloor, (floor) => alternate([entry('ours', ours), entry('echo', echo), entry('floor', floor)]))
+        : alternate([entry('ours', ours), entry('echo', echo)]),
+    );
     const rssAfterRounds = processMemory(ours.pid).rss;
 
     const topUp = Math.max(0, settings.memoryConversations - completed);
@@ -208,6 +217,7 @@ async function measure() {
   const echoTotals = aggregate(rounds.echo, latencies.echo);
   const throughputRatio = oursTotals.requestsPerSecond / echoTotals.requestsPerSecond;
   const p99Ratio = oursTotals.latencyMs.p99 / echoTotals.latencyMs.p99;
+  const floorTotals = args.floor ? aggregate(rounds.floor, latencies.floor) : undefined;
   const startup = {
     samplesMs: startupSamples.map((v) => round(v, 0)),
     medianMs: round(median(startupSamples), 0),
@@ -253,13 +263,28 @@ async function measure() {
       handoffs,
       ours: { stack: OURS_STACK, ...oursTotals },
       echo: { stack: ECHO_STACK, ...echoTotals },
+      ...(floorTotals
+        ? {
+            floor: {
+              stack: FLOOR_STACK,
+              ...floorTotals,
+              ratio: {
+                floorEcho: {
+                  throughput: round(floorTotals.requestsPerSecond / echoTotals.requestsPerSecond, 3),
+                  throughputPerRoundPair: rounds.floor.map((f, i) => round(f.requestsPerSecond / rounds.echo[i].requestsPerSecond, 3)),
+                },
+                oursFloor: { throughput: round(oursTotals.requestsPerSecond / floorTotals.requestsPerSecond, 3) },
+              },
+            },
+          }
+        : {}),
       ratio: {
         throughput: round(throughputRatio, 3),
         p99: round(p99Ratio, 3),
         throughputPerRoundPair: rounds.ours.map((o, i) => round(o.requestsPerSecond / rounds.echo[i].requestsPerSecond, 3)),
       },
       rounds: rounds.ours
-        .flatMap((o, i) => [o, rounds.echo[i]])
+        .flatMap((o, i) => [o, rounds.echo[i], ...(floorTotals ? [rounds.floor[i]] : [])])
         .map((r) => ({ ...r, seconds: round(r.seconds, 2), requestsPerSecond: round(r.requestsPerSecond, 1), latencyMs: roundSummary(r.latencyMs) })),
     },
     memory,
@@ -286,7 +311,8 @@ function table(r: Report): string {
   const row = (cells: (string | number)[], widths: number[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   lines.push(`Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadAverageBefore.join(' ')} → ${r.machine.loadAverageAfter.join(' ')}`);
   if (r.machine.loadAverageBefore[0] > r.machine.cpus / 2) {
-    lines.push(`  (other work was running: absolute figures are pessimistic; ours and echo alternate, so both see the same load)`);
+    const alternating = r.turns.floor ? 'ours, echo and floor alternate, so all see' : 'ours and echo alternate, so both see';
+    lines.push(`  (other work was running: absolute figures are pessimistic; ${alternating} the same load)`);
   }
   lines.push('');
 
@@ -307,13 +333,21 @@ function table(r: Report): string {
     const cpu = x.serverCpuMsPerTurn === undefined ? '' : ms(x.serverCpuMsPerTurn);
     lines.push(`  ${row([`${x.server} #${x.round}`, '', x.requestsPerSecond, x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max, x.non200, cpu], w2)}`);
   }
-  for (const [name, t] of [['ours (all)', r.turns.ours], ['echo (all)', r.turns.echo]] as const) {
+  for (const [name, t] of [['ours (all)', r.turns.ours], ['echo (all)', r.turns.echo], ['floor (all)', r.turns.floor]] as const) {
+    if (!t) continue; // no floor without --floor
     lines.push(`  ${row([name, t.requests, t.requestsPerSecond, t.latencyMs.p50, t.latencyMs.p90, t.latencyMs.p99, t.latencyMs.max, t.non200 + t.errors, t.serverCpuMsPerTurn], w2)}`);
   }
   lines.push(`  conversations handed to an agent or a ticket: ${r.turns.handoffs ?? 'unknown'} (the texts are questions the bot answers itself)`);
   lines.push(`  ratio ours/echo: throughput ${r.turns.ratio.throughput} (per round pair ${r.turns.ratio.throughputPerRoundPair.join(', ')}), p99 ${r.turns.ratio.p99}`);
+  const floor = r.turns.floor;
+  if (floor) {
+    lines.push(`  ratio floor/echo: throughput ${floor.ratio.floorEcho.throughput} (per round pair ${floor.ratio.floorEcho.throughputPerRoundPair.join(', ')})`);
+    lines.push(`  ratio ours/floor: throughput ${floor.ratio.oursFloor.throughput}`);
+  }
   lines.push(`  ours: ${r.turns.ours.stack}`);
-  lines.push(`  echo: ${r.turns.echo.stack}`, '');
+  lines.push(`  echo: ${r.turns.echo.stack}`);
+  if (floor) lines.push(`  floor: ${floor.stack}`);
+  lines.push('');
 
   const m = r.memory;
   lines.push(`Memory: ${m.conversations} distinct conversations × 3 turns (${m.turns} turns; ${m.partialConversations} more cut short at the end of a round; top-up at ${m.topUpTurnsPerSecond} turns/s, ${m.failures} failures)`);
