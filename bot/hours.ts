@@ -26,6 +26,11 @@ function parseTime(text: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
+/** 540 → "09:00" */
+function hhmm(minutes: number): string {
+  return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+}
+
 function parseDays(text: string): number[] {
   if (/^(daily|every ?day|all)$/.test(text)) return [0, 1, 2, 3, 4, 5, 6];
   const days = new Set<number>();
@@ -109,6 +114,12 @@ export class BusinessHours {
     };
   }
 
+  /** The operator's calendar date and wall-clock time, for texts such as case numbers and closing summaries. */
+  localDateTime(at: Date): { date: string; time: string } {
+    const local = this.local(at);
+    return { date: local.date, time: hhmm(local.minutes) };
+  }
+
   isHoliday(at: Date): boolean {
     return this.holidays.has(this.local(at).date);
   }
@@ -139,7 +150,6 @@ export class BusinessHours {
 
   /** "월-금 09:00-18:00, 토 10:00-14:00 (Asia/Seoul)" */
   describe(language: Language): string {
-    const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
     const key = (d: Interval[]) => d.map((i) => `${hhmm(i.start)}-${hhmm(i.end)}`).join(', ');
     const groups: { from: number; to: number; hours: string }[] = [];
     for (const day of [1, 2, 3, 4, 5, 6, 0]) {
@@ -163,7 +173,7 @@ export class BusinessHours {
     if (!next) return undefined;
     const now = this.local(at);
     const then = this.local(next);
-    const time = `${String(Math.floor(then.minutes / 60)).padStart(2, '0')}:${String(then.minutes % 60).padStart(2, '0')}`;
+    const time = hhmm(then.minutes);
     const days = Math.round((Date.parse(then.date) - Date.parse(now.date)) / 86400000);
     if (language === 'ko') {
       const day = days === 0 ? '오늘' : days === 1 ? '내일' : `${then.date.slice(5).replace('-', '/')}(${DAY_NAMES.ko[then.weekday]})`;

@@ -83,6 +83,9 @@ const MISSED_VISIBLE_DAYS = 7;
 const COMMAND_MAX_LENGTH = 24;
 /** Position updates at most this often (reaching the front is always told). */
 const POSITION_UPDATE_MIN_MS = 60_000;
+/** Recent activities read for the agent's summary, and attached to `handoff.initiate` in protocol mode. */
+const SUMMARY_ACTIVITIES = 60;
+const PROTOCOL_TRANSCRIPT_ACTIVITIES = 100;
 
 /** Ends a live chat from the seller's side; nothing else does (a seller may write "취소" about an order). */
 const END_PHRASES = new Set(
@@ -109,7 +112,6 @@ export class HandoffHub implements HandoffPort {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private server?: Server;
-  private readonly dateFormat: Intl.DateTimeFormat;
   /** Agent messages whose first delivery attempt sendAgentMessage is still waiting for. */
   private readonly sending = new Set<number>();
 
@@ -117,15 +119,6 @@ export class HandoffHub implements HandoffPort {
     this.store = new HandoffStore(deps.db);
     this.auth = new AgentAuth(deps.config, deps.db, deps.now);
     deps.outbox?.onDelivered((event) => this.onOutboxDelivered(event));
-    this.dateFormat = new Intl.DateTimeFormat('en-CA', {
-      timeZone: deps.config.SUPPORT_TIMEZONE,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
   }
 
   // ---- texts -------------------------------------------------------------------------------------
@@ -156,15 +149,18 @@ export class HandoffHub implements HandoffPort {
     return { type: 'message', text: lines.join('\n') };
   }
 
+  // Local dates and times come from the business hours, so SUPPORT_TIMEZONE is formatted in one place; its
+  // per-minute cache also answers caseDate(now) right after request() asked isOpen(now).
   /** "2026-05-01 14:32 (Asia/Seoul)" */
   formatDate(date: Date): string {
-    const p = Object.fromEntries(this.dateFormat.formatToParts(date).map((x) => [x.type, x.value]));
-    return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} (${this.deps.config.SUPPORT_TIMEZONE})`;
+    const hours = this.deps.config.businessHours;
+    const local = hours.localDateTime(date);
+    return `${local.date} ${local.time} (${hours.timeZone})`;
   }
 
+  /** "260501" */
   private caseDate(date: Date): string {
-    const p = Object.fromEntries(this.dateFormat.formatToParts(date).map((x) => [x.type, x.value]));
-    return `${p.year.slice(2)}${p.month}${p.day}`;
+    return this.deps.config.businessHours.localDateTime(date).date.slice(2).replaceAll('-', '');
   }
 
   // ---- estimates ---------------------------------------------------------------------------------
@@ -225,7 +221,11 @@ export class HandoffHub implements HandoffPort {
     }
 
     this.store.deleteDraftTickets(conversationId);
-    const summary = this.summaryFor(context);
+    // One read for the summary and handoff.initiate: this turn is logged only when it ends, and the
+    // conversation's other turns wait for it (ConversationQueue), so a second read would find the same.
+    const protocol = config.HANDOFF_MODE !== 'hub';
+    const recent = this.deps.transcripts.getRecentActivities(activity.channelId, conversationId, protocol ? PROTOCOL_TRANSCRIPT_ACTIVITIES : SUMMARY_ACTIVITIES);
+    const summary = this.summaryFor(context, recent.slice(-SUMMARY_ACTIVITIES));
     const position = this.store.waiting().length + 1;
     const estimateMinutes = this.estimate(position);
     const session = this.store.createSession(
@@ -250,15 +250,14 @@ export class HandoffHub implements HandoffPort {
     this.deps.logger.info({ conversationId, reason, position: actualPosition, caseNumber: session.caseNumber }, 'handoff queued');
     await context.sendActivities(replies);
 
-    if (config.HANDOFF_MODE !== 'hub') await this.initiateProtocolHandoff(context, session);
+    if (protocol) await this.initiateProtocolHandoff(context, session, recent);
     this.events.broadcast('waiting', this.waitingEntry(session, actualPosition));
     this.broadcastQueue();
   }
 
   /** Emits botbuilder's `handoff.initiate` with the transcript, for a channel that has its own agent hub. */
-  private async initiateProtocolHandoff(context: TurnContext, session: Session): Promise<void> {
+  private async initiateProtocolHandoff(context: TurnContext, session: Session, recent: Activity[]): Promise<void> {
     const activity = context.activity;
-    const recent = this.deps.transcripts.getRecentActivities(activity.channelId, activity.conversation.id, 100);
     const transcript = { activities: [...recent, activity as Activity] };
     const handoffContext = {
       reason: session.reason,
@@ -276,9 +275,8 @@ export class HandoffHub implements HandoffPort {
     }
   }
 
-  private summaryFor(context: TurnContext) {
+  private summaryFor(context: TurnContext, recent: Activity[]) {
     const activity = context.activity;
-    const recent = this.deps.transcripts.getRecentActivities(activity.channelId, activity.conversation.id, 60);
     // The current message is logged at the end of the turn, so it is not in the store yet.
     const incoming = [...recent, activity as Activity].filter((a) => a.type === 'message' && a.from?.role !== 'bot' && this.isFromSeller(a));
     const sellerTexts = incoming.map((a) => a.text ?? '').filter((t) => t.trim() !== '');

@@ -16,6 +16,11 @@ test('next opening skips the weekend and holidays', () => {
   expect(weekdays.nextOpening(new Date('2026-12-24T10:00:00Z'))?.toISOString()).toBe('2026-12-28T00:00:00.000Z');
 });
 
+test('local date and time for texts (case numbers, closing summaries)', () => {
+  expect(weekdays.localDateTime(new Date('2026-11-26T15:05:00Z'))).toEqual({ date: '2026-11-27', time: '00:05' }); // past midnight KST
+  expect(weekdays.localDateTime(new Date('2026-12-31T14:59:59Z'))).toEqual({ date: '2026-12-31', time: '23:59' });
+});
+
 test('a schedule that is not understood is refused', () => {
   expect(() => parseSchedule('mon-fri 18:00-09:00')).toThrow(/after opening/);
   expect(() => parseSchedule('someday 09:00-10:00')).toThrow(/not a day/);
