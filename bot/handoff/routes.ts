@@ -33,6 +33,8 @@ const CONSOLE_HEADERS = {
   'x-frame-options': 'DENY',
   'cache-control': 'no-cache',
 };
+/** Read on first request and kept: the files do not change while the process runs (a missing one is retried). */
+const consoleFiles = new Map<string, Buffer>();
 
 const signInSchema = z.strictObject({ token: z.string().min(1, 'token is required').max(512) });
 
@@ -72,11 +74,14 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
 
   // ---- the console ----
   const sendConsoleFile = (res: Response, file: string, contentType: string): void => {
-    let content: Buffer;
-    try {
-      content = readFileSync(`${CONSOLE_DIR}/${file}`);
-    } catch {
-      return sendError(res, 404, 'NotFound', 'console file missing');
+    let content = consoleFiles.get(file);
+    if (!content) {
+      try {
+        content = readFileSync(`${CONSOLE_DIR}/${file}`);
+      } catch {
+        return sendError(res, 404, 'NotFound', 'console file missing');
+      }
+      consoleFiles.set(file, content);
     }
     res.writeHead(200, { 'content-type': contentType, 'content-length': content.length, ...CONSOLE_HEADERS });
     res.end(content);
