@@ -137,6 +137,23 @@ export async function upload(
   });
 }
 
+/**
+ * Uploads TINY_PNG (with a chosen Host header when `host` is given, as a reverse proxy or an attacker
+ * would send it) and returns the link the conversation's echo of it carries.
+ */
+export async function uploadedLink(client: DirectLineClient, host?: string): Promise<string> {
+  const form = multipart([{ name: 'a.png', type: 'image/png', data: TINY_PNG }]);
+  const res = await rawRequest(`${client.botUrl}${client.path('/upload')}`, {
+    headers: { ...(host ? { host } : {}), authorization: `Bearer ${client.token}`, 'content-type': form.contentType },
+    body: form.body,
+  });
+  expect(res.status).toBe(200);
+  await client.until((list) => list.some((a) => a.id === res.body.id));
+  const attachment = client.activities.find((a) => a.id === res.body.id)!.attachments![0]!;
+  expect(attachment.thumbnailUrl).toBe(attachment.contentUrl);
+  return attachment.contentUrl!;
+}
+
 export interface RawResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;

@@ -7,7 +7,7 @@ import { closeDatabase, openDatabase } from '../../bot/storage/database';
 import { TokenSigner } from '../../bot/webchat/tokens';
 import { type RunningBot, startBot } from '../support/botServer';
 import { http } from '../support/http';
-import { DirectLineClient, TINY_PNG, multipart, pngOfSize, rawRequest, upload } from './directLineClient';
+import { DirectLineClient, TINY_PNG, pngOfSize, rawRequest, upload, uploadedLink } from './directLineClient';
 
 const knowledge = loadKnowledge();
 const welcome = knowledge.text('welcome', 'ko');
@@ -198,22 +198,11 @@ test("upload links name this server, not whatever the uploader put in the Host h
   const client = await DirectLineClient.start(bot.url);
   await client.until((list) => list.length > 0);
   const port = new URL(bot.url).port;
-  const send = async (host: string) => {
-    const form = multipart([{ name: 'a.png', type: 'image/png', data: TINY_PNG }]);
-    const res = await rawRequest(`${bot.url}${client.path('/upload')}`, {
-      headers: { host, authorization: `Bearer ${client.token}`, 'content-type': form.contentType },
-      body: form.body,
-    });
-    expect(res.status).toBe(200);
-    await client.until((list) => list.some((a) => a.id === res.body.id));
-    const sent = client.activities.find((a) => a.id === res.body.id)!;
-    return sent.attachments![0]!.contentUrl!;
-  };
-  expect(await send('evil.example')).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
-  expect(await send(`evil.example:${port}`)).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
-  expect(await send('127.0.0.1:1')).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+  expect(await uploadedLink(client, 'evil.example')).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+  expect(await uploadedLink(client, `evil.example:${port}`)).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+  expect(await uploadedLink(client, '127.0.0.1:1')).toMatch(new RegExp(`^${bot.url}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
   // The page opened at http://localhost:<port>/ gets links from its own origin (its CSP allows 'self').
-  expect(await send(`localhost:${port}`)).toMatch(new RegExp(`^http://localhost:${port}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
+  expect(await uploadedLink(client, `localhost:${port}`)).toMatch(new RegExp(`^http://localhost:${port}/webchat/uploads/[A-Za-z0-9_-]{22}$`));
 });
 
 test('behind a reverse proxy (PUBLIC_BASE_URL) upload links start with the public address and are served at its local path', async () => {
@@ -222,24 +211,11 @@ test('behind a reverse proxy (PUBLIC_BASE_URL) upload links start with the publi
   try {
     const client = await DirectLineClient.start(proxied.url);
     await client.until((list) => list.length > 0);
-    const linkOf = async (res: { status: number; body: any }) => {
-      expect(res.status).toBe(200);
-      await client.until((list) => list.some((a) => a.id === res.body.id));
-      const attachment = client.activities.find((a) => a.id === res.body.id)!.attachments![0]!;
-      expect(attachment.thumbnailUrl).toBe(attachment.contentUrl);
-      return attachment.contentUrl!;
-    };
     const link = /^https:\/\/chat\.example\.com\/webchat\/uploads\/[A-Za-z0-9_-]{22}$/;
     // Whatever Host the request arrives with: the proxy's, or this server's own (which alone would name it).
-    const direct = await linkOf(await upload(client, [{ name: 'a.png', type: 'image/png', data: TINY_PNG }]));
+    const direct = await uploadedLink(client);
     expect(direct).toMatch(link);
-    const form = multipart([{ name: 'b.png', type: 'image/png', data: TINY_PNG }]);
-    const forwarded = await linkOf(
-      await rawRequest(`${proxied.url}${client.path('/upload')}`, {
-        headers: { host: 'chat.example.com', authorization: `Bearer ${client.token}`, 'content-type': form.contentType },
-        body: form.body,
-      }),
-    );
+    const forwarded = await uploadedLink(client, 'chat.example.com');
     expect(forwarded).toMatch(link);
     // What the proxy asks the bot for.
     const file = await fetch(`${proxied.url}${new URL(direct).pathname}`);
@@ -255,9 +231,7 @@ test('idle conversations are removed at start-up with their files (the retention
   const first = await startBot();
   const client = await DirectLineClient.start(first.url);
   await client.until((list) => list.length > 0);
-  const sent = await upload(client, [{ name: 'a.png', type: 'image/png', data: TINY_PNG }]);
-  expect(sent.status).toBe(200);
-  const file = join(first.dataDir, 'uploads', `${(await client.until((list) => list.some((a) => a.id === sent.body.id))).find((a) => a.id === sent.body.id)!.attachments![0]!.contentUrl!.split('/').pop()}.png`);
+  const file = join(first.dataDir, 'uploads', `${(await uploadedLink(client)).split('/').pop()}.png`);
   expect(existsSync(file)).toBe(true);
   await first.stop({ keepData: true });
   const db = openDatabase(join(first.dataDir, 'bot.sqlite'));
