@@ -76,7 +76,6 @@ export type CloseResult =
 
 /** Marks agent messages in the transcript store; their text and delivery status come from the hub's own table. */
 export const AGENT_CHANNEL_DATA_KEY = 'handoff';
-/** The bot's language for the turn as app.ts reads it (kept in step with dialogs/turn). */
 const DRAFT_TICKET_MINUTES = 30;
 const MISSED_VISIBLE_DAYS = 7;
 /** Longest command ("대기 취소할게요") worth checking against the classifier while a seller waits. */
@@ -149,9 +148,11 @@ export class HandoffHub implements HandoffPort {
     return { type: 'message', text: lines.join('\n') };
   }
 
-  // Local dates and times come from the business hours, so SUPPORT_TIMEZONE is formatted in one place; its
-  // per-minute cache also answers caseDate(now) right after request() asked isOpen(now).
-  /** "2026-05-01 14:32 (Asia/Seoul)" */
+  /**
+   * "2026-05-01 14:32 (Asia/Seoul)". Local dates and times come from the business hours, so
+   * SUPPORT_TIMEZONE is formatted in one place (its per-minute cache also answers caseDate(now) right
+   * after request() asked isOpen(now)).
+   */
   formatDate(date: Date): string {
     const hours = this.deps.config.businessHours;
     const local = hours.localDateTime(date);
