@@ -1,6 +1,6 @@
 // Texts the benchmark sends: the training utterances, the held-out set and variations of both, in
 // Korean and English, as sellers would type them.
-import { projectPath } from '../bot/paths';
+import { projectPath } from '../intents/paths';
 import { readJsonl } from '../intents/evaluate';
 import { hasHangul } from '../intents/normalize';
 import { loadTrainingExamples } from '../intents/trainingData';

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectPath } from '../bot/paths';
+import { projectPath } from '../intents/paths';
 
 export interface ServerProcess {
   name: string;

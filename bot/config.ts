@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isAddressOrRange } from './clientAddress';
-import { BusinessHours, HoursFormatError, parseSchedule } from './hours';
+import { BusinessHours, HoursFormatError, parseSchedule } from '../knowledge/hours';
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());

@@ -13,7 +13,7 @@ import type { BotServices } from '../dialogs/services';
 import { isNoiseTurn, markWelcomed, setTurnLanguage } from '../dialogs/turn';
 import { hasReadableContent } from '../dialogs/understanding';
 import type { Language } from '../knowledge/schema';
-import { detectLanguage, languageFromLocale } from './language';
+import { detectLanguage, languageFromLocale } from '../dialogs/language';
 
 /**
  * Where every DialogStateManager of a turn looks for its memory scopes (botbuilder-dialogs' own key, the

@@ -1,8 +1,8 @@
 // What dialogs need from the rest of the bot, passed in so tests can supply their own.
 import type { TurnContext } from 'botbuilder';
-import type { Config } from '../bot/config';
 import type { IntentClassifier } from '../intents/classifier';
 import type { Knowledge } from '../knowledge';
+import type { BusinessHours } from '../knowledge/hours';
 
 export type HandoffReason = 'requested' | 'no_match';
 
@@ -14,10 +14,15 @@ export interface HandoffPort {
   snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number };
 }
 
-export type DialogConfig = Pick<
-  Config,
-  'SUPPORT_PHONE' | 'SUPPORT_EMAIL' | 'SUPPORT_INQUIRY_URL' | 'businessHours' | 'MAX_MESSAGE_LENGTH' | 'FALLBACK_HANDOFF_AFTER'
->;
+/** The operator's settings the dialogs read (bot/config.ts's Config provides them). */
+export interface DialogConfig {
+  SUPPORT_PHONE?: string;
+  SUPPORT_EMAIL?: string;
+  SUPPORT_INQUIRY_URL?: string;
+  businessHours: BusinessHours;
+  MAX_MESSAGE_LENGTH: number;
+  FALLBACK_HANDOFF_AFTER: number;
+}
 
 export interface BotServices {
   classifier: IntentClassifier;

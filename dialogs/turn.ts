@@ -1,8 +1,8 @@
 // Facts about the current turn that several dialogs need, kept in turnState so that each is worked
 // out once per turn (the classifier is the expensive one) and every dialog sees the same answer.
 import type { TurnContext } from 'botbuilder';
-import { languageFromLocale } from '../bot/language';
-import { isNoise } from '../bot/noise';
+import { languageFromLocale } from './language';
+import { isNoise } from '../intents/noise';
 import type { Language } from '../knowledge/schema';
 
 /** String keys because the host reads them too (the error apology's language, the turn log's intent). */

@@ -6,7 +6,7 @@
 // its synonyms. The file is edited by hand, so every problem is reported with the concept and entry.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { projectPath } from '../bot/paths';
+import { projectPath } from './paths';
 import { skeletonUnit, toLooseJamo, toSkeleton, withinOneEdit } from './normalize';
 import { WordTokenizer, englishWords, stem } from './naturalParts';
 import { TrainingDataError } from './trainingData';

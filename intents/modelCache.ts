@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { projectPath } from '../bot/paths';
+import { projectPath } from './paths';
 import { LEXICON_FILE } from './lexicon';
 import { NATURAL_VERSION } from './naturalParts';
 import type { ClassifierOptions } from './classifier';

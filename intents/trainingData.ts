@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { projectPath } from '../bot/paths';
+import { projectPath } from './paths';
 import { INTENTS, type Intent } from './intentIds';
 import { compact, normalizeText } from './normalize';
 

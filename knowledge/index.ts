@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { projectPath } from '../bot/paths';
+import { projectPath } from '../intents/paths';
 import {
   CHANNEL_IDS,
   type CannedReply,

@@ -7,7 +7,7 @@ import { clientAddress } from '../clientAddress';
 import type { Config } from '../config';
 import { jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
-import { projectPath } from '../paths';
+import { projectPath } from '../../intents/paths';
 import { RateLimiter, sendTooManyRequests } from '../rateLimit';
 import { AgentAuth } from './auth';
 import type { HandoffHub } from './hub';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Request, Response, Server } from 'restify';
-import { projectPath } from '../paths';
+import { projectPath } from '../../intents/paths';
 
 const gzip = promisify(gzipCallback);
 

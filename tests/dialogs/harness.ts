@@ -3,7 +3,7 @@
 import { type Activity, ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type TurnContext } from 'botbuilder';
 import type { Dialog } from 'botbuilder-dialogs';
 import { DialogTestClient } from 'botbuilder-testing';
-import { BusinessHours, parseSchedule } from '../../bot/hours';
+import { BusinessHours, parseSchedule } from '../../knowledge/hours';
 import type { BotServices, DialogConfig } from '../../dialogs/services';
 import { IntentClassifier } from '../../intents/classifier';
 import { type Knowledge, type Language, loadKnowledge } from '../../knowledge';

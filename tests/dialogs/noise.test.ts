@@ -1,4 +1,4 @@
-import { isNoise } from '../../bot/noise';
+import { isNoise } from '../../intents/noise';
 
 describe('isNoise', () => {
   test.each([

@@ -2,7 +2,7 @@
 // child process on an ephemeral port, so a test can SIGKILL it and start it again on the same DATA_DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { projectPath } from '../../bot/paths';
+import { projectPath } from '../../intents/paths';
 
 export interface BotProcess {
   url: string;

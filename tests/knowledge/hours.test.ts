@@ -1,4 +1,4 @@
-import { BusinessHours, parseSchedule } from '../../bot/hours';
+import { BusinessHours, parseSchedule } from '../../knowledge/hours';
 
 const weekdays = new BusinessHours(parseSchedule('mon-fri 09:00-18:00'), 'Asia/Seoul', new Set(['2026-12-25']));
 

@@ -1,5 +1,5 @@
 // Business hours in the operator's time zone: parsing SUPPORT_HOURS, "open now?", "when next?".
-import type { Language } from '../knowledge/schema';
+import type { Language } from './schema';
 
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 const DAY_NAMES: Record<Language, string[]> = {

@@ -1,6 +1,6 @@
 // Messages that carry no request at all: laughter, a stray "네", keyboard mashing, emoji, numbers.
 // They get the menu rather than "I didn't understand" (and never a handoff to an agent).
-import { normalizeText } from '../intents/normalize';
+import { normalizeText } from './normalize';
 
 /** A lone acknowledgement says nothing about what the seller wants. */
 const ACKNOWLEDGEMENTS = new Set([
