@@ -2,6 +2,7 @@
 // offline tickets, time-outs, and the Bot Framework handoff protocol. State lives in SQLite (store.ts),
 // so a crash loses nothing; agents reach sellers later with proactive messages on the stored reference.
 import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import {
   type Activity,
   type ConversationReference,
@@ -24,7 +25,7 @@ import type { Logger } from '../logger';
 import { type DeliveredEvent, type Outbox, undeliveredIn } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
-import { AgentAuth } from './auth';
+import { AgentAuth, LOCAL_TOKEN_FILE } from './auth';
 import { estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from './estimate';
 import { AgentEvents } from './events';
 import { registerAgentRoutes } from './routes';
@@ -853,7 +854,7 @@ export class HandoffHub implements HandoffPort {
     this.announceConsole();
   }
 
-  /** Where the console is and, in local mode, the generated token (also plainly on stderr for a newcomer). */
+  /** Where the console is; the local token stays out of the logs (bot/banner.ts says where its file is). */
   private announceConsole(): void {
     const address = this.server?.address() as { port?: number } | null | undefined;
     const url = `${this.deps.config.PUBLIC_BASE_URL ?? `http://localhost:${address?.port ?? this.deps.config.PORT}`}/agent`;
@@ -862,10 +863,7 @@ export class HandoffHub implements HandoffPort {
       this.deps.logger.info({ url, agents: this.auth.agentNames }, 'agent console');
       return;
     }
-    this.deps.logger.info({ url, agent: local.name, token: local.token }, 'agent console (local agent token)');
-    if (this.deps.config.LOG_LEVEL !== 'silent') {
-      process.stderr.write(`\n  Agent console: ${url}\n  Agent token:   ${local.token}   (agent "${local.name}", kept in ${this.deps.config.dataDir}/agent-token)\n\n`);
-    }
+    this.deps.logger.info({ url, agent: local.name, tokenFile: join(this.deps.config.dataDir, LOCAL_TOKEN_FILE) }, 'agent console (local agent token)');
   }
 
   async close(): Promise<void> {
