@@ -53,7 +53,9 @@ export interface HandoffHubDeps {
 
 /** One message of the conversation as the agent reads it in the transcript. */
 export interface TranscriptMessage {
-  role: 'seller' | 'bot' | 'agent';
+  /** `note`: something that happened rather than was said (`event` says what). */
+  role: 'seller' | 'bot' | 'agent' | 'note';
+  event?: 'seller_left';
   text: string;
   timestamp: string;
   agent?: string;
@@ -68,7 +70,7 @@ export type AcceptResult =
 
 export type MessageResult =
   | { status: 'ok'; message: AgentMessage }
-  | { status: 'undelivered'; message: AgentMessage }
+  | { status: 'undelivered' | 'seller_left'; message: AgentMessage }
   | { status: 'forbidden' | 'not_found' | 'not_active' };
 
 export type CloseResult =
@@ -318,6 +320,10 @@ export class HandoffHub implements HandoffPort {
     return async (context, next) => {
       const activity = context.activity;
       if (activity.type === 'event' && activity.name === 'handoff.status') return this.onHandoffStatus(context);
+      if (activity.type === 'endOfConversation' && activity.conversation?.id) {
+        await this.sellerLeft(activity.conversation.id, activity.channelId);
+        return next();
+      }
       if (activity.type !== 'message' || !activity.conversation?.id) return next();
       const session = this.store.openSession(activity.conversation.id);
       if (session?.status === 'waiting') return this.whileWaiting(context, session);
@@ -328,6 +334,23 @@ export class HandoffHub implements HandoffPort {
     };
   }
 
+
+  /**
+   * The seller abandoned the conversation: a Bot Framework endOfConversation, the web chat's 새 상담 or a
+   * tab closed for good (and any channel's "user left", e.g. TalkTalk's leave). A queued request or live
+   * chat ends for the agents with a note; what an agent sends afterwards is kept, marked undelivered.
+   * Nothing is sent to the seller, who is gone. Returns whether a request or chat ended.
+   */
+  async sellerLeft(conversationId: string, channelId?: string): Promise<boolean> {
+    this.store.deleteDraftTickets(conversationId);
+    const session = this.store.openSession(conversationId);
+    if (!session || (session.status !== 'waiting' && session.status !== 'active')) return false;
+    if (!this.store.close(session.id, 'left', iso(this.deps.now()), [session.status])) return false;
+    this.deps.logger.info({ conversationId, channelId, caseNumber: session.caseNumber, was: session.status }, 'seller left');
+    this.events.broadcast('closed', { conversationId, agent: session.agent, caseNumber: session.caseNumber, by: 'left' });
+    this.broadcastQueue();
+    return true;
+  }
 
   private relayToAgents(context: TurnContext, session: Session): void {
     const activity = context.activity;
@@ -758,10 +781,15 @@ export class HandoffHub implements HandoffPort {
         messages.push(entry);
       }
     }
-    // Messages the channel never took are not in the transcript store: placed by time.
-    for (const m of agentMessages.values()) {
-      const at = messages.findIndex((x) => x.timestamp > m.createdAt);
-      messages.splice(at < 0 ? messages.length : at, 0, toEntry(m));
+    // Messages the channel never took are not in the transcript store: placed by time, as is the note
+    // that the seller left.
+    const late: TranscriptMessage[] = [...agentMessages.values()].map(toEntry);
+    if (session?.closedBy === 'left' && session.closedAt) {
+      late.push({ role: 'note', event: 'seller_left', text: 'The seller left the conversation.', timestamp: session.closedAt });
+    }
+    for (const entry of late.sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
+      const at = messages.findIndex((x) => x.timestamp > entry.timestamp);
+      messages.splice(at < 0 ? messages.length : at, 0, entry);
     }
     return { messages, session: this.sessionInfo(session) };
   }

@@ -174,6 +174,10 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
           messageId: result.message.id,
         });
         return;
+      case 'seller_left':
+        res.status(410);
+        res.json({ code: 'SellerLeft', message: 'the seller left the conversation; the message is kept as undelivered', delivered: false, messageId: result.message.id });
+        return;
       case 'forbidden':
         return sendError(res, 403, 'Forbidden', 'accept the conversation before writing to the seller (or another agent has it)');
       case 'not_active':

@@ -9,7 +9,8 @@ import { type Database, migrate, withBusyRetry } from '../storage/database';
 export type SessionStatus = 'waiting' | 'active' | 'missed' | 'closed';
 export type SessionReason = 'requested' | 'no_match' | 'ticket';
 /** Who or what ended a session. */
-export type ClosedBy = 'agent' | 'seller' | 'cancelled' | 'superseded' | 'dismissed' | 'protocol';
+/** `left`: the seller abandoned the conversation (endOfConversation, the web chat's 새 상담 or a closed tab). */
+export type ClosedBy = 'agent' | 'seller' | 'cancelled' | 'superseded' | 'dismissed' | 'protocol' | 'left';
 
 export interface SessionSummary {
   /** Menu labels (Korean) of the topics the seller went through, oldest first. */

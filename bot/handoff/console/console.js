@@ -46,6 +46,7 @@
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString('ko-KR', { hour: '2-digit', minute: '2-digit' });
   }
+  const NOTES = { seller_left: '판매자가 대화를 떠났어요. 이후 메시지는 전달되지 않아요. · The seller left; messages are no longer delivered.' };
   const REASONS = { requested: '상담 요청', no_match: '이해 못함', ticket: '오프라인 메시지' };
   const LANGUAGES = { ko: '한국어', en: 'English' };
 
@@ -196,6 +197,7 @@
       updateChatStatus(data.conversationId, { status: 'closed' });
       const chat = state.chats.get(data.conversationId);
       if (chat && data.by === 'seller') addNote(chat, '판매자가 상담을 종료했어요. · The seller ended the chat.');
+      if (chat && data.by === 'left') addNote(chat, NOTES.seller_left);
     });
     on('cancelled', (data) => {
       updateChatStatus(data.conversationId, { status: 'closed' });
@@ -473,7 +475,7 @@
     chat.send.disabled = true;
     try {
       const res = await api('POST', conversationPath(chat.id, 'messages'), { text });
-      if (res.status === 200 || res.status === 502) {
+      if (res.status === 200 || res.status === 502 || res.status === 410) {
         chat.input.value = '';
         addMessage(chat, {
           role: 'agent',
@@ -484,6 +486,10 @@
           delivered: res.status === 200,
         });
         if (res.status === 502) addNote(chat, '판매자 채널에 연결할 수 없어 전달되지 않았어요. · Not delivered: the seller cannot be reached.');
+        if (res.status === 410) {
+          addNote(chat, NOTES.seller_left);
+          updateChatStatus(chat.id, { status: 'closed' });
+        }
       } else {
         addNote(chat, (res.data && res.data.message) || `보내지 못했어요 (${res.status}).`);
       }

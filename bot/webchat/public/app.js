@@ -41,10 +41,31 @@
   newChat.textContent = text.newChat;
   newChat.title = text.newChatLabel;
   newChat.setAttribute('aria-label', text.newChatLabel);
+  // The agent must hear that the seller left: 새 상담 ends the old conversation at once; closing the page
+  // says it may be gone, and the bot takes it as left unless the page comes back (a reload does) in time.
+  function tellBot(old, activity) {
+    return window.fetch(API + '/conversations/' + encodeURIComponent(old.conversationId) + '/activities', {
+      method: 'POST',
+      keepalive: true,
+      headers: { Authorization: 'Bearer ' + old.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
+  }
   newChat.addEventListener('click', function () {
+    var old = session;
     session = null; // also stops the token keeper below from writing the old conversation back
     saveSession(null);
-    window.location.reload();
+    var told = old ? tellBot(old, { type: 'endOfConversation', code: 'userCancelled' }).catch(function () {}) : Promise.resolve();
+    var waited = new Promise(function (resolve) {
+      window.setTimeout(resolve, 1500);
+    });
+    Promise.race([told, waited]).then(function () {
+      window.location.reload();
+    });
+  });
+  window.addEventListener('pagehide', function (event) {
+    if (event.persisted || !session) return;
+    tellBot(session, { type: 'event', name: 'webchat/leaving' }).catch(function () {});
   });
 
   var MESSAGES = {
