@@ -25,7 +25,7 @@ import type { Logger } from '../logger';
 import { type DeliveredEvent, type Outbox, undeliveredIn } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
-import { AgentAuth, LOCAL_TOKEN_FILE } from './auth';
+import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE } from './auth';
 import { estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from './estimate';
 import { AgentEvents } from './events';
 import { registerAgentRoutes } from './routes';
@@ -131,6 +131,18 @@ export class HandoffHub implements HandoffPort {
 
   private message(key: ResponseKey, language: Language, values?: TemplateValues): Partial<Activity> {
     return { type: 'message', text: this.text(key, language, values) };
+  }
+
+  /** How sellers see an agent: by name, or as "고객센터 상담사" while the local agent has chosen no name. */
+  private agentFacing(agent: string, language: Language): { name: string; prefix: string; joined: string } {
+    if (agent !== LOCAL_AGENT_NAME) {
+      return { name: agent, prefix: this.text('handoff.agent_prefix', language, { agent }), joined: this.text('handoff.agent_joined', language, { agent }) };
+    }
+    return {
+      name: this.text('handoff.unnamed_agent', language),
+      prefix: this.text('handoff.agent_prefix_unnamed', language),
+      joined: this.text('handoff.agent_joined_unnamed', language),
+    };
   }
 
   private waitText(minutes: number, language: Language): string {
@@ -401,7 +413,7 @@ export class HandoffHub implements HandoffPort {
       this.deps.logger.info({ conversationId: session.conversationId, agent: session.agent }, 'seller ended the chat');
       await context.sendActivities([
         this.message('handoff.ended_by_seller', language),
-        this.message('handoff.closed_summary', language, { agent: session.agent ?? '', date: this.formatDate(now), caseNumber: session.caseNumber }),
+        this.message('handoff.closed_summary', language, { agent: this.agentFacing(session.agent ?? '', language).name, date: this.formatDate(now), caseNumber: session.caseNumber }),
       ]);
       this.events.broadcast('closed', { conversationId: session.conversationId, agent: session.agent, caseNumber: session.caseNumber, by: 'seller' });
       this.broadcastQueue();
@@ -674,26 +686,39 @@ export class HandoffHub implements HandoffPort {
     this.deps.logger.info({ conversationId, agent, caseNumber: session.caseNumber }, 'agent accepted');
     this.events.broadcast('accepted', { conversationId, agent, caseNumber: session.caseNumber });
     this.broadcastQueue();
-    const notified = await this.notify(conversationId, [this.message('handoff.agent_joined', session.language, { agent })], 'agent_joined');
+    const notified = await this.notify(conversationId, [{ type: 'message', text: this.agentFacing(agent, session.language).joined }], 'agent_joined');
     return { status: 'ok', session, notified, already: false };
+  }
+
+  /** The local agent chose a display name: their live chats follow (the console's session already does). */
+  renameAgent(from: string, to: string): void {
+    const renamed = this.store.renameActiveAgent(from, to);
+    this.deps.logger.info({ from, to, chats: renamed }, 'agent chose a name');
+    if (renamed > 0) this.broadcastQueue();
   }
 
   async sendAgentMessage(conversationId: string, agent: string, text: string): Promise<MessageResult> {
     const session = this.store.openSession(conversationId) ?? this.store.latestSession(conversationId);
     if (!session) return { status: this.store.knows(conversationId) ? 'forbidden' : 'not_found' };
+    if (session.status === 'closed' && session.closedBy === 'left' && session.agent === agent) {
+      // The console may not have heard yet that the seller left: kept, never sent, shown undelivered.
+      const message = this.store.addAgentMessage(conversationId, session.id, agent, text, iso(new Date()));
+      this.events.broadcast('message', { conversationId, role: 'agent', agent, text, timestamp: message.createdAt, delivered: false, messageId: message.id });
+      return { status: 'seller_left', message };
+    }
     if (session.status !== 'active') return { status: session.status === 'closed' ? 'not_active' : 'forbidden' };
     if (session.agent !== agent) return { status: 'forbidden' };
     const stored = this.store.addAgentMessage(conversationId, session.id, agent, text, iso(new Date()));
-    const prefix = this.text('handoff.agent_prefix', session.language, { agent });
+    const facing = this.agentFacing(agent, session.language);
     const activity: Partial<Activity> = {
       type: 'message',
-      text: `${prefix} ${text}`,
+      text: `${facing.prefix} ${text}`,
       channelData: { [AGENT_CHANNEL_DATA_KEY]: { role: 'agent', agent, messageId: stored.id } },
     };
     let delivered = true;
     this.sending.add(stored.id);
     try {
-      await this.deliver(conversationId, [activity], agent);
+      await this.deliver(conversationId, [activity], facing.name);
       this.store.markDelivered(stored.id);
     } catch (error) {
       delivered = false;
@@ -725,7 +750,7 @@ export class HandoffHub implements HandoffPort {
       this.broadcastQueue();
       const notified = await this.notify(
         conversationId,
-        [this.message('handoff.closed_summary', session.language, { agent, date: this.formatDate(now), caseNumber: session.caseNumber })],
+        [this.message('handoff.closed_summary', session.language, { agent: this.agentFacing(agent, session.language).name, date: this.formatDate(now), caseNumber: session.caseNumber })],
         'closed_summary',
       );
       return { status: 'ok', caseNumber: session.caseNumber, notified, dismissed: false };

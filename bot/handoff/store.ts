@@ -515,6 +515,11 @@ export class HandoffStore {
 
   // ---- agent messages ---------------------------------------------------------------------------
 
+  /** Live chats of an agent who chose a new name; returns how many. */
+  renameActiveAgent(from: string, to: string): number {
+    return withBusyRetry(() => this.prepare(`UPDATE handoff_sessions SET agent = ? WHERE agent = ? AND status = 'active'`).run(to, from).changes);
+  }
+
   addAgentMessage(conversationId: string, sessionId: number | null, agent: string, text: string, at: string): AgentMessage {
     const info = withBusyRetry(() =>
       this

@@ -115,6 +115,7 @@
     if (state.events) state.events.close();
     state.events = null;
     $('console-view').hidden = true;
+    $('name-view').hidden = true;
     $('status').hidden = true;
     $('sign-in-view').hidden = false;
     $('sign-in-error').textContent = message || '';
@@ -123,7 +124,9 @@
   $('sign-in-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     unlockAudio();
-    const token = $('token').value.trim();
+    // The token file holds "name:token"; the whole line may be pasted (tokens have no colon).
+    const raw = $('token').value.trim();
+    const token = raw.includes(':') ? raw.slice(raw.indexOf(':') + 1).trim() : raw;
     if (!token) return;
     const res = await api('POST', '/api/agent/session', { token });
     if (res.status !== 200) {
@@ -131,19 +134,61 @@
       return;
     }
     $('token').value = '';
-    start(res.data.agent);
+    const me = await api('GET', '/api/agent/me');
+    start(res.data.agent, me.status === 200 && me.data.canChooseName);
   });
+
+  // ---- the generated local agent chooses the name sellers see, once ----
+  const NAME_SKIPPED_KEY = 'agentConsole.nameSkipped';
+  function nameSkipped() {
+    try {
+      return window.localStorage.getItem(NAME_SKIPPED_KEY) === '1';
+    } catch (_) {
+      return false;
+    }
+  }
+  function askName() {
+    $('sign-in-view').hidden = true;
+    $('name-view').hidden = false;
+    $('name-error').textContent = '';
+    $('agent-name').focus();
+    return new Promise((resolve) => {
+      const done = (agent) => {
+        $('name-form').onsubmit = null;
+        $('name-skip').onclick = null;
+        $('name-view').hidden = true;
+        resolve(agent);
+      };
+      $('name-form').onsubmit = async (event) => {
+        event.preventDefault();
+        const name = $('agent-name').value.trim();
+        if (!name) return;
+        const res = await api('PUT', '/api/agent/me', { name });
+        if (res.status === 200) done(res.data.agent);
+        else $('name-error').textContent = (res.data && res.data.message) || `이름을 저장하지 못했어요 (${res.status}).`;
+      };
+      $('name-skip').onclick = () => {
+        try {
+          window.localStorage.setItem(NAME_SKIPPED_KEY, '1');
+        } catch (_) {
+          // private mode: asked again next time
+        }
+        done(null);
+      };
+    });
+  }
   $('sign-out').addEventListener('click', async () => {
     await api('DELETE', '/api/agent/session');
     showSignIn('');
   });
 
-  async function start(agent) {
+  async function start(agent, canChooseName) {
+    if (canChooseName && !nameSkipped()) agent = (await askName()) || agent;
     state.agent = agent;
     $('sign-in-view').hidden = true;
     $('console-view').hidden = false;
     $('status').hidden = false;
-    $('me').textContent = `상담사 ${agent}`;
+    $('me').textContent = agent === '상담사' ? agent : `상담사 ${agent}`;
     const canned = await api('GET', '/api/agent/canned');
     if (canned.status === 200) state.canned = canned.data.canned || [];
     connectEvents();
@@ -512,7 +557,7 @@
   // ---- boot: already signed in (cookie)? ----
   (async function boot() {
     const me = await api('GET', '/api/agent/me');
-    if (me.status === 200) start(me.data.agent);
+    if (me.status === 200) start(me.data.agent, me.data.canChooseName);
     else showSignIn('');
   })();
 })();
