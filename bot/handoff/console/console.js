@@ -306,6 +306,7 @@
     renderList('missed', q.missed || []);
     renderList('tickets', q.tickets || []);
     $('empty-waiting').hidden = (q.waiting || []).length > 0;
+    for (const chat of state.chats.values()) nameChat(chat);
   }
   setInterval(() => {
     for (const node of document.querySelectorAll('[data-since]')) node.textContent = formatElapsed(node.dataset.since);
@@ -394,7 +395,8 @@
     chat.send.disabled = !mine;
     chat.canned.disabled = !mine;
     const statusText = { waiting: '대기 중', active: mine ? '상담 중 (나)' : `상담 중 (${s.agent || ''})`, missed: '놓친 요청', closed: '종료됨' }[s.status] || '';
-    chat.meta.textContent = [s.caseNumber, LANGUAGES[s.language] || s.language, statusText].filter(Boolean).join(' · ');
+    chat.meta.textContent = [LANGUAGES[s.language] || s.language, statusText].filter(Boolean).join(' · ');
+    nameChat(chat);
     chat.summary.textContent = s.summary || '';
     chat.note.textContent = mine ? '' : '수락한 상담에만 메시지를 보낼 수 있어요. · Accept the chat to write.';
     chat.tab.classList.toggle('mine', mine);
@@ -432,13 +434,36 @@
       else $('chat-empty').hidden = false;
     }
   }
+  function shorten(text, max) {
+    const chars = Array.from(text || '');
+    return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+  }
+  /** People know a chat by its case number and what the seller first asked, not by the conversation id. */
+  function nameChat(chat) {
+    const lists = state.queue;
+    const entry = [].concat(lists.waiting || [], lists.active || [], lists.missed || [], lists.tickets || []).find((e) => e.conversationId === chat.id);
+    const caseNumber = (chat.session && chat.session.caseNumber) || (entry && entry.caseNumber) || '';
+    const question = chat.firstQuestion || (entry && (entry.text || entry.lastMessage)) || '';
+    chat.title.textContent = [caseNumber, question && `“${shorten(question, 60)}”`].filter(Boolean).join(' · ') || chat.id;
+    chat.tabCase.textContent = caseNumber || shorten(chat.id, 18);
+    chat.tabQuestion.textContent = shorten(question, 16);
+    chat.tab.title = [caseNumber, question].filter(Boolean).join(' · ') || chat.id;
+    chat.panel.setAttribute('aria-label', chat.title.textContent);
+    chat.title.title = chat.id; // the conversation id, for logs and the API
+  }
   function createChat(conversationId) {
     const panel = $('chat-template').content.firstElementChild.cloneNode(true);
-    const tab = el('button', 'tab', conversationId.length > 18 ? `${conversationId.slice(0, 17)}…` : conversationId);
+    const tab = el('button', 'tab');
+    const tabCase = el('span', 'tab-case');
+    const tabQuestion = el('span', 'tab-question');
+    tab.append(tabCase, tabQuestion);
     tab.type = 'button';
     tab.setAttribute('role', 'tab');
-    tab.title = conversationId;
     const chat = {
+      title: panel.querySelector('.chat-title'),
+      tabCase,
+      tabQuestion,
+      firstQuestion: '',
       id: conversationId,
       panel,
       tab,
@@ -455,7 +480,7 @@
       acceptButton: panel.querySelector('.accept'),
       closeButton: panel.querySelector('.close-chat'),
     };
-    panel.querySelector('.chat-title').textContent = conversationId;
+    nameChat(chat);
     tab.addEventListener('click', () => selectChat(chat));
     panel.querySelector('.hide-chat').addEventListener('click', () => closeTab(chat));
     chat.acceptButton.addEventListener('click', () => acceptChat(conversationId));
@@ -495,7 +520,12 @@
     chat.rendered.clear();
     chat.session = res.data.session || {};
     chat.hasTicket = (state.queue.tickets || []).some((t) => t.conversationId === chat.id);
-    for (const m of res.data.messages) addMessage(chat, m);
+    const first = res.data.messages.find((m) => m.role === 'seller' && m.text && m.text.trim());
+    chat.firstQuestion = first ? first.text.trim() : '';
+    for (const m of res.data.messages) {
+      if (m.role === 'note') addNote(chat, NOTES[m.event] || m.text);
+      else addMessage(chat, m);
+    }
     updateChatControls(chat);
   }
   async function openChat(conversationId) {

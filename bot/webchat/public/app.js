@@ -75,6 +75,11 @@
       retry: '다시 시도',
       placeholder: '궁금한 점을 입력하세요',
       agent: '상담사',
+      said: function (who) {
+        return who + '의 말:';
+      },
+      bot: '챗봇',
+      options: '선택지',
     },
     en: {
       busy: 'Too many new chats were opened. Please try again in a moment.',
@@ -82,6 +87,11 @@
       retry: 'Try again',
       placeholder: 'Type your question',
       agent: 'Agent',
+      said: function (who) {
+        return who + ' said:';
+      },
+      bot: 'The bot',
+      options: 'Options',
     },
   }[lang];
 
@@ -193,22 +203,41 @@
     };
   };
 
+  // Screen readers hear who is speaking, as Web Chat's "봇 센터의 말" would make agents sound like the
+  // bot: that greeting is blanked (overrideLocalizedStrings below; an empty string would fall back to
+  // English) and each message carries its own
+  // ("상담사 민지의 말: …") as Web Chat's fallback text, which only assistive technology reads. Bot
+  // messages with cards keep Web Chat's own narration of the card, without the speaker.
+  function narration(activity, name, text) {
+    var who = name ? agentLabel(name) : MESSAGES.bot;
+    var options = ((activity.suggestedActions && activity.suggestedActions.actions) || [])
+      .map(function (a) {
+        return a && (a.title || a.value);
+      })
+      .filter(function (t) {
+        return typeof t === 'string' && t;
+      });
+    return MESSAGES.said(who) + ' ' + text + (options.length ? '\n' + MESSAGES.options + ': ' + options.join(', ') : '');
+  }
+
   // The hub starts agents' messages with "[상담사 민지]" for channels that show no names; this page
   // shows the name above the message, so the prefix goes.
   var store = window.WebChat.createStore({}, function () {
     return function (next) {
       return function (action) {
         var activity = action && action.type === 'DIRECT_LINE/INCOMING_ACTIVITY' && action.payload && action.payload.activity;
-        var name = activity && agentName(activity);
-        if (name && typeof activity.text === 'string') {
-          var prefix = /^\[([^\]\n]{1,60})\]\s*/.exec(activity.text);
-          if (prefix && prefix[1].indexOf(name) >= 0) {
-            action = Object.assign({}, action, {
-              payload: Object.assign({}, action.payload, { activity: Object.assign({}, activity, { text: activity.text.slice(prefix[0].length) }) }),
-            });
-          }
+        if (!activity || activity.type !== 'message' || (activity.from && activity.from.role === 'user')) return next(action);
+        var name = agentName(activity);
+        var text = typeof activity.text === 'string' ? activity.text : '';
+        if (name) {
+          var prefix = /^\[([^\]\n]{1,60})\]\s*/.exec(text);
+          if (prefix && prefix[1].indexOf(name) >= 0) text = text.slice(prefix[0].length);
         }
-        return next(action);
+        var changed = Object.assign({}, activity, { text: text });
+        if (!(activity.attachments && activity.attachments.length)) {
+          changed.channelData = Object.assign({}, activity.channelData, { 'webchat:fallback-text': narration(activity, name, text) });
+        }
+        return next(Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: changed }) }));
       };
     };
   });
@@ -304,7 +333,7 @@
           activityMiddleware: activityMiddleware,
           avatarMiddleware: avatarMiddleware,
           groupActivitiesMiddleware: groupActivitiesMiddleware,
-          overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: MESSAGES.placeholder },
+          overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: MESSAGES.placeholder, ACTIVITY_BOT_SAID_ALT: ' ' },
         },
         mount,
       );
