@@ -203,11 +203,10 @@
     };
   };
 
-  // Screen readers hear who is speaking, as Web Chat's "봇 센터의 말" would make agents sound like the
-  // bot: that greeting is blanked (overrideLocalizedStrings below; an empty string would fall back to
-  // English) and each message carries its own
-  // ("상담사 민지의 말: …") as Web Chat's fallback text, which only assistive technology reads. Bot
-  // messages with cards keep Web Chat's own narration of the card, without the speaker.
+  // Screen readers hear who is speaking: Web Chat's "봇 센터의 말" would make agents sound like the bot,
+  // so that greeting is blanked (overrideLocalizedStrings below; an empty string falls back to English)
+  // and each message carries its own speaker ("상담사 민지의 말: …") in Web Chat's fallback text, which
+  // only assistive technology reads. Bot messages with cards keep Web Chat's narration of the card.
   function narration(activity, name, text) {
     var who = name ? agentLabel(name) : MESSAGES.bot;
     var options = ((activity.suggestedActions && activity.suggestedActions.actions) || [])
@@ -233,7 +232,8 @@
           var prefix = /^\[([^\]\n]{1,60})\]\s*/.exec(text);
           if (prefix && prefix[1].indexOf(name) >= 0) text = text.slice(prefix[0].length);
         }
-        var changed = Object.assign({}, activity, { text: text });
+        var changed = Object.assign({}, activity);
+        if (name && text !== activity.text) changed.text = text;
         if (!(activity.attachments && activity.attachments.length)) {
           changed.channelData = Object.assign({}, activity.channelData, { 'webchat:fallback-text': narration(activity, name, text) });
         }
