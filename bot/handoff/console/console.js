@@ -47,6 +47,10 @@
     return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString('ko-KR', { hour: '2-digit', minute: '2-digit' });
   }
   const NOTES = { seller_left: '판매자가 대화를 떠났어요. 이후 메시지는 전달되지 않아요. · The seller left; messages are no longer delivered.' };
+  /** "상담사 민지"; the generated agent that has not chosen a name is just "상담사". */
+  function agentTitle(name) {
+    return !name || name === '상담사' ? '상담사' : `상담사 ${name}`;
+  }
   const REASONS = { requested: '상담 요청', no_match: '이해 못함', ticket: '오프라인 메시지' };
   const LANGUAGES = { ko: '한국어', en: 'English' };
 
@@ -188,7 +192,7 @@
     $('sign-in-view').hidden = true;
     $('console-view').hidden = false;
     $('status').hidden = false;
-    $('me').textContent = agent === '상담사' ? agent : `상담사 ${agent}`;
+    $('me').textContent = agentTitle(agent);
     const canned = await api('GET', '/api/agent/canned');
     if (canned.status === 200) state.canned = canned.data.canned || [];
     connectEvents();
@@ -269,7 +273,7 @@
       since.title = '대기 시간 · waiting';
       head.appendChild(since);
     }
-    if (kind === 'active') head.appendChild(el('span', entry.agent === state.agent ? 'badge mine' : 'badge', `상담사 ${entry.agent}`));
+    if (kind === 'active') head.appendChild(el('span', entry.agent === state.agent ? 'badge mine' : 'badge', agentTitle(entry.agent)));
     li.appendChild(head);
     const text = kind === 'tickets' ? entry.text : entry.summary;
     li.appendChild(el('p', 'summary', text || ''));
@@ -350,7 +354,7 @@
     }
     const li = el('li', `message ${data.role}`);
     const meta = el('div', 'meta');
-    const who = data.role === 'seller' ? '판매자' : data.role === 'agent' ? `상담사 ${data.agent || ''}` : '챗봇';
+    const who = data.role === 'seller' ? '판매자' : data.role === 'agent' ? agentTitle(data.agent) : '챗봇';
     meta.appendChild(el('span', 'who', who));
     meta.appendChild(el('time', 'time', formatTime(data.timestamp)));
     li.appendChild(meta);
