@@ -3,11 +3,27 @@
 import { ActivityTypes } from 'botbuilder';
 import { z } from 'zod';
 
+/**
+ * JSON null in an optional field means "absent", as the Bot Framework SDKs read it (Newtonsoft, the JS
+ * SDK's `??`): dropped at the top level and one level down (conversation, accounts, attachments).
+ * A required field that is null is then simply missing, and still refused.
+ */
+export function withoutNulls(value: unknown): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const strip = (v: unknown): unknown => (isObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null)) : v);
+  if (!isObject(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([key, v]) => [key, Array.isArray(v) ? v.map(strip) : strip(v)]),
+  );
+}
+
 const account = z.looseObject({ id: z.string().min(1).max(512), name: z.string().max(512).optional(), role: z.string().max(64).optional() });
 
 export const KNOWN_ACTIVITY_TYPES = new Set<string>(Object.values(ActivityTypes));
 
-export const activitySchema = z.looseObject({
+export const activitySchema = z.preprocess(withoutNulls, z.looseObject({
   type: z.string().min(1).max(64),
   id: z.string().max(512).optional(),
   channelId: z.string().min(1).max(128),
@@ -24,7 +40,7 @@ export const activitySchema = z.looseObject({
   membersAdded: z.array(account).max(100).optional(),
   membersRemoved: z.array(account).max(100).optional(),
   name: z.string().max(256).optional(),
-});
+}));
 
 export type IncomingActivity = z.infer<typeof activitySchema>;
 

@@ -99,6 +99,7 @@ const schema = z
     HANDOFF_TIMEOUT_MINUTES: z.preprocess(emptyToUndefined, z.coerce.number().positive().max(24 * 60).default(10)),
     LOCAL_WEBCHAT: bool(),
     LOCAL_WEBCHAT_SECRET: optionalString.pipe(z.string().min(16, 'at least 16 characters (it signs the web chat tokens)').optional()),
+    WEBCHAT_LEAVE_SECONDS: int(60, 1, 3600),
     TRANSCRIPT_RETENTION_DAYS: int(90, 1, 3650),
     PUBLIC_BASE_URL: publicBaseUrl,
     TRUSTED_PROXIES: list.pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges (10.0.0.0/8)'))),

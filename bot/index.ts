@@ -1,6 +1,7 @@
 // Entry point: `npm start`. Reads configuration, starts the server, shuts down cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
+import { startupBanner } from './banner';
 
 async function main(): Promise<void> {
   let config;
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const app = createApp(config);
   const port = await app.listen();
   app.logger.info({ port, localMode: config.localMode, dataDir: config.dataDir }, `bot listening on http://localhost:${port}/api/messages`);
+  if (config.LOG_LEVEL !== 'silent') process.stderr.write(startupBanner(config, port, app.hub.auth.local !== undefined));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -12,7 +12,12 @@ export const SESSION_COOKIE = 'agent_session';
 export const SESSION_HOURS = 12;
 /** File under DATA_DIR holding the local agent's "name:token" (edit the name before the colon to rename). */
 export const LOCAL_TOKEN_FILE = 'agent-token';
-export const LOCAL_AGENT_NAME = 'local';
+/** The generated agent's name until they choose one (sellers then see "고객센터 상담사"). */
+export const LOCAL_AGENT_NAME = '상담사';
+/** What earlier versions called the generated agent: read as not named yet. */
+const OLD_LOCAL_AGENT_NAME = 'local';
+/** A display name an agent may choose (trimmed): what sellers read after "상담사"; no colon, the file's separator. */
+export const AGENT_NAME_PATTERN = /^[^:[\]<>\p{Cc}]{1,20}$/u;
 
 interface AgentCredential {
   name: string;
@@ -26,17 +31,22 @@ export function localAgentToken(dataDir: string): { name: string; token: string;
   const file = join(dataDir, LOCAL_TOKEN_FILE);
   if (existsSync(file)) {
     const agent = parseAgentToken(readFileSync(file, 'utf8').trim());
-    if (agent) return { ...agent, created: false };
+    if (agent) return { ...agent, name: agent.name === OLD_LOCAL_AGENT_NAME ? LOCAL_AGENT_NAME : agent.name, created: false };
   }
-  mkdirSync(dataDir, { recursive: true });
   const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${LOCAL_AGENT_NAME}:${token}\n`, { mode: 0o600 });
+  writeLocalAgentToken(dataDir, LOCAL_AGENT_NAME, token);
+  return { name: LOCAL_AGENT_NAME, token, created: true };
+}
+
+function writeLocalAgentToken(dataDir: string, name: string, token: string): void {
+  const file = join(dataDir, LOCAL_TOKEN_FILE);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${name}:${token}\n`, { mode: 0o600 });
   try {
     chmodSync(file, 0o600);
   } catch {
     // not every file system keeps modes; the token is still only readable where DATA_DIR is
   }
-  return { name: LOCAL_AGENT_NAME, token, created: true };
 }
 
 function parseCookies(header: string | undefined): Map<string, string> {
@@ -61,6 +71,8 @@ export class AgentAuth {
   private readonly deleteExpired;
   private readonly insertSession;
   private readonly deleteSession;
+  private readonly renameSessions;
+  private readonly dataDir: string;
   /** Set in local mode without AGENT_TOKENS: shown at start-up. */
   readonly local?: { name: string; token: string; created: boolean };
 
@@ -94,6 +106,8 @@ export class AgentAuth {
       'INSERT INTO handoff_agent_sessions (id_digest, agent, token_digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
     );
     this.deleteSession = db.prepare<[string]>('DELETE FROM handoff_agent_sessions WHERE id_digest = ?');
+    this.renameSessions = db.prepare<[string, string]>('UPDATE handoff_agent_sessions SET agent = ? WHERE agent = ?');
+    this.dataDir = config.dataDir;
   }
 
   get agentNames(): string[] {
@@ -149,6 +163,25 @@ export class AgentAuth {
         );
     });
     return { agent: agent.name, sessionId, maxAgeSeconds };
+  }
+
+  /** Whether this agent is the generated local one and has not chosen a display name yet. */
+  canChooseName(agent: string): boolean {
+    return this.local !== undefined && this.local.name === LOCAL_AGENT_NAME && agent === LOCAL_AGENT_NAME;
+  }
+
+  /**
+   * The local agent's display name, chosen once at first sign-in and kept in the token file; their
+   * console sessions follow. False when not allowed (another agent, or a name already chosen).
+   */
+  chooseName(agent: string, name: string): boolean {
+    const local = this.local;
+    if (!local || !this.canChooseName(agent)) return false;
+    writeLocalAgentToken(this.dataDir, name, local.token);
+    for (const credential of this.agents) if (credential.name === local.name) credential.name = name;
+    withBusyRetry(() => this.renameSessions.run(name, local.name));
+    local.name = name;
+    return true;
   }
 
   signOut(req: Request): void {

@@ -2,6 +2,7 @@
 // offline tickets, time-outs, and the Bot Framework handoff protocol. State lives in SQLite (store.ts),
 // so a crash loses nothing; agents reach sellers later with proactive messages on the stored reference.
 import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import {
   type Activity,
   type ConversationReference,
@@ -24,7 +25,7 @@ import type { Logger } from '../logger';
 import { type DeliveredEvent, type Outbox, undeliveredIn } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
-import { AgentAuth } from './auth';
+import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE } from './auth';
 import { estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from './estimate';
 import { AgentEvents } from './events';
 import { registerAgentRoutes } from './routes';
@@ -52,7 +53,9 @@ export interface HandoffHubDeps {
 
 /** One message of the conversation as the agent reads it in the transcript. */
 export interface TranscriptMessage {
-  role: 'seller' | 'bot' | 'agent';
+  /** `note`: something that happened rather than was said (`event` says what). */
+  role: 'seller' | 'bot' | 'agent' | 'note';
+  event?: 'seller_left';
   text: string;
   timestamp: string;
   agent?: string;
@@ -67,7 +70,7 @@ export type AcceptResult =
 
 export type MessageResult =
   | { status: 'ok'; message: AgentMessage }
-  | { status: 'undelivered'; message: AgentMessage }
+  | { status: 'undelivered' | 'seller_left'; message: AgentMessage }
   | { status: 'forbidden' | 'not_found' | 'not_active' };
 
 export type CloseResult =
@@ -128,6 +131,18 @@ export class HandoffHub implements HandoffPort {
 
   private message(key: ResponseKey, language: Language, values?: TemplateValues): Partial<Activity> {
     return { type: 'message', text: this.text(key, language, values) };
+  }
+
+  /** How sellers see an agent: by name, or as "고객센터 상담사" while the local agent has chosen no name. */
+  private agentFacing(agent: string, language: Language): { name: string; prefix: string; joined: string } {
+    if (agent !== LOCAL_AGENT_NAME) {
+      return { name: agent, prefix: this.text('handoff.agent_prefix', language, { agent }), joined: this.text('handoff.agent_joined', language, { agent }) };
+    }
+    return {
+      name: this.text('handoff.unnamed_agent', language),
+      prefix: this.text('handoff.agent_prefix_unnamed', language),
+      joined: this.text('handoff.agent_joined_unnamed', language),
+    };
   }
 
   private waitText(minutes: number, language: Language): string {
@@ -317,6 +332,10 @@ export class HandoffHub implements HandoffPort {
     return async (context, next) => {
       const activity = context.activity;
       if (activity.type === 'event' && activity.name === 'handoff.status') return this.onHandoffStatus(context);
+      if (activity.type === 'endOfConversation' && activity.conversation?.id) {
+        await this.sellerLeft(activity.conversation.id, activity.channelId);
+        return next();
+      }
       if (activity.type !== 'message' || !activity.conversation?.id) return next();
       const session = this.store.openSession(activity.conversation.id);
       if (session?.status === 'waiting') return this.whileWaiting(context, session);
@@ -327,6 +346,23 @@ export class HandoffHub implements HandoffPort {
     };
   }
 
+
+  /**
+   * The seller abandoned the conversation: a Bot Framework endOfConversation, the web chat's 새 상담 or a
+   * tab closed for good (and any channel's "user left", e.g. TalkTalk's leave). A queued request or live
+   * chat ends for the agents with a note; what an agent sends afterwards is kept, marked undelivered.
+   * Nothing is sent to the seller, who is gone. Returns whether a request or chat ended.
+   */
+  async sellerLeft(conversationId: string, channelId?: string): Promise<boolean> {
+    this.store.deleteDraftTickets(conversationId);
+    const session = this.store.openSession(conversationId);
+    if (!session || (session.status !== 'waiting' && session.status !== 'active')) return false;
+    if (!this.store.close(session.id, 'left', iso(this.deps.now()), [session.status])) return false;
+    this.deps.logger.info({ conversationId, channelId, caseNumber: session.caseNumber, was: session.status }, 'seller left');
+    this.events.broadcast('closed', { conversationId, agent: session.agent, caseNumber: session.caseNumber, by: 'left' });
+    this.broadcastQueue();
+    return true;
+  }
 
   private relayToAgents(context: TurnContext, session: Session): void {
     const activity = context.activity;
@@ -377,7 +413,7 @@ export class HandoffHub implements HandoffPort {
       this.deps.logger.info({ conversationId: session.conversationId, agent: session.agent }, 'seller ended the chat');
       await context.sendActivities([
         this.message('handoff.ended_by_seller', language),
-        this.message('handoff.closed_summary', language, { agent: session.agent ?? '', date: this.formatDate(now), caseNumber: session.caseNumber }),
+        this.message('handoff.closed_summary', language, { agent: this.agentFacing(session.agent ?? '', language).name, date: this.formatDate(now), caseNumber: session.caseNumber }),
       ]);
       this.events.broadcast('closed', { conversationId: session.conversationId, agent: session.agent, caseNumber: session.caseNumber, by: 'seller' });
       this.broadcastQueue();
@@ -650,26 +686,39 @@ export class HandoffHub implements HandoffPort {
     this.deps.logger.info({ conversationId, agent, caseNumber: session.caseNumber }, 'agent accepted');
     this.events.broadcast('accepted', { conversationId, agent, caseNumber: session.caseNumber });
     this.broadcastQueue();
-    const notified = await this.notify(conversationId, [this.message('handoff.agent_joined', session.language, { agent })], 'agent_joined');
+    const notified = await this.notify(conversationId, [{ type: 'message', text: this.agentFacing(agent, session.language).joined }], 'agent_joined');
     return { status: 'ok', session, notified, already: false };
+  }
+
+  /** The local agent chose a display name: their live chats follow (the console's session already does). */
+  renameAgent(from: string, to: string): void {
+    const renamed = this.store.renameActiveAgent(from, to);
+    this.deps.logger.info({ from, to, chats: renamed }, 'agent chose a name');
+    if (renamed > 0) this.broadcastQueue();
   }
 
   async sendAgentMessage(conversationId: string, agent: string, text: string): Promise<MessageResult> {
     const session = this.store.openSession(conversationId) ?? this.store.latestSession(conversationId);
     if (!session) return { status: this.store.knows(conversationId) ? 'forbidden' : 'not_found' };
+    if (session.status === 'closed' && session.closedBy === 'left' && session.agent === agent) {
+      // The console may not have heard yet that the seller left: kept, never sent, shown undelivered.
+      const message = this.store.addAgentMessage(conversationId, session.id, agent, text, iso(new Date()));
+      this.events.broadcast('message', { conversationId, role: 'agent', agent, text, timestamp: message.createdAt, delivered: false, messageId: message.id });
+      return { status: 'seller_left', message };
+    }
     if (session.status !== 'active') return { status: session.status === 'closed' ? 'not_active' : 'forbidden' };
     if (session.agent !== agent) return { status: 'forbidden' };
     const stored = this.store.addAgentMessage(conversationId, session.id, agent, text, iso(new Date()));
-    const prefix = this.text('handoff.agent_prefix', session.language, { agent });
+    const facing = this.agentFacing(agent, session.language);
     const activity: Partial<Activity> = {
       type: 'message',
-      text: `${prefix} ${text}`,
+      text: `${facing.prefix} ${text}`,
       channelData: { [AGENT_CHANNEL_DATA_KEY]: { role: 'agent', agent, messageId: stored.id } },
     };
     let delivered = true;
     this.sending.add(stored.id);
     try {
-      await this.deliver(conversationId, [activity], agent);
+      await this.deliver(conversationId, [activity], facing.name);
       this.store.markDelivered(stored.id);
     } catch (error) {
       delivered = false;
@@ -701,7 +750,7 @@ export class HandoffHub implements HandoffPort {
       this.broadcastQueue();
       const notified = await this.notify(
         conversationId,
-        [this.message('handoff.closed_summary', session.language, { agent, date: this.formatDate(now), caseNumber: session.caseNumber })],
+        [this.message('handoff.closed_summary', session.language, { agent: this.agentFacing(agent, session.language).name, date: this.formatDate(now), caseNumber: session.caseNumber })],
         'closed_summary',
       );
       return { status: 'ok', caseNumber: session.caseNumber, notified, dismissed: false };
@@ -757,10 +806,15 @@ export class HandoffHub implements HandoffPort {
         messages.push(entry);
       }
     }
-    // Messages the channel never took are not in the transcript store: placed by time.
-    for (const m of agentMessages.values()) {
-      const at = messages.findIndex((x) => x.timestamp > m.createdAt);
-      messages.splice(at < 0 ? messages.length : at, 0, toEntry(m));
+    // Messages the channel never took are not in the transcript store: placed by time, as is the note
+    // that the seller left.
+    const late: TranscriptMessage[] = [...agentMessages.values()].map(toEntry);
+    if (session?.closedBy === 'left' && session.closedAt) {
+      late.push({ role: 'note', event: 'seller_left', text: 'The seller left the conversation.', timestamp: session.closedAt });
+    }
+    for (const entry of late.sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
+      const at = messages.findIndex((x) => x.timestamp > entry.timestamp);
+      messages.splice(at < 0 ? messages.length : at, 0, entry);
     }
     return { messages, session: this.sessionInfo(session) };
   }
@@ -853,7 +907,7 @@ export class HandoffHub implements HandoffPort {
     this.announceConsole();
   }
 
-  /** Where the console is and, in local mode, the generated token (also plainly on stderr for a newcomer). */
+  /** Where the console is; the local token stays out of the logs (bot/banner.ts says where its file is). */
   private announceConsole(): void {
     const address = this.server?.address() as { port?: number } | null | undefined;
     const url = `${this.deps.config.PUBLIC_BASE_URL ?? `http://localhost:${address?.port ?? this.deps.config.PORT}`}/agent`;
@@ -862,10 +916,7 @@ export class HandoffHub implements HandoffPort {
       this.deps.logger.info({ url, agents: this.auth.agentNames }, 'agent console');
       return;
     }
-    this.deps.logger.info({ url, agent: local.name, token: local.token }, 'agent console (local agent token)');
-    if (this.deps.config.LOG_LEVEL !== 'silent') {
-      process.stderr.write(`\n  Agent console: ${url}\n  Agent token:   ${local.token}   (agent "${local.name}", kept in ${this.deps.config.dataDir}/agent-token)\n\n`);
-    }
+    this.deps.logger.info({ url, agent: local.name, tokenFile: join(this.deps.config.dataDir, LOCAL_TOKEN_FILE) }, 'agent console (local agent token)');
   }
 
   async close(): Promise<void> {

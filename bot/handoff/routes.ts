@@ -9,7 +9,7 @@ import { jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
 import { projectPath } from '../../intents/paths';
 import { RateLimiter, sendTooManyRequests } from '../rateLimit';
-import { AgentAuth } from './auth';
+import { AGENT_NAME_PATTERN, AgentAuth } from './auth';
 import type { HandoffHub } from './hub';
 
 export interface AgentRoutesDeps {
@@ -54,6 +54,9 @@ function isSecure(req: Request): boolean {
 export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void {
   const { hub, auth, config, logger } = deps;
   const body = jsonBody(config.BODY_LIMIT_BYTES);
+  const nameSchema = z.strictObject({
+    name: z.string().trim().regex(AGENT_NAME_PATTERN, 'a name of 1 to 20 characters, without : [ ] < >'),
+  });
   const messageSchema = z.strictObject({
     text: z.string().trim().min(1, 'text must not be empty').max(config.MAX_MESSAGE_LENGTH, `text is longer than ${config.MAX_MESSAGE_LENGTH} characters`),
   });
@@ -125,7 +128,18 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   });
 
   server.get('/api/agent/me', requireAgent, async (req, res) => {
-    res.json({ agent: agentOf(req), agentsOnline: hub.agentsOnline });
+    res.json({ agent: agentOf(req), agentsOnline: hub.agentsOnline, canChooseName: auth.canChooseName(agentOf(req)) });
+  });
+
+  // The generated local agent chooses the name sellers see, once (it is kept in DATA_DIR/agent-token).
+  server.put('/api/agent/me', requireAgent, ...body, async (req, res) => {
+    const parsed = nameSchema.safeParse(req.body ?? {});
+    if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
+    if (!auth.chooseName(agentOf(req), parsed.data.name)) {
+      return sendError(res, 409, 'Conflict', 'only the generated local agent chooses a name, once (edit DATA_DIR/agent-token to change it)');
+    }
+    hub.renameAgent(agentOf(req), parsed.data.name);
+    res.json({ agent: parsed.data.name });
   });
 
   server.get('/api/agent/queue', requireAgent, async (_req, res) => {
@@ -173,6 +187,10 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
           delivered: false,
           messageId: result.message.id,
         });
+        return;
+      case 'seller_left':
+        res.status(410);
+        res.json({ code: 'SellerLeft', message: 'the seller left the conversation; the message is kept as undelivered', delivered: false, messageId: result.message.id });
         return;
       case 'forbidden':
         return sendError(res, 403, 'Forbidden', 'accept the conversation before writing to the seller (or another agent has it)');

@@ -9,7 +9,8 @@ import { type Database, migrate, withBusyRetry } from '../storage/database';
 export type SessionStatus = 'waiting' | 'active' | 'missed' | 'closed';
 export type SessionReason = 'requested' | 'no_match' | 'ticket';
 /** Who or what ended a session. */
-export type ClosedBy = 'agent' | 'seller' | 'cancelled' | 'superseded' | 'dismissed' | 'protocol';
+/** `left`: the seller abandoned the conversation (endOfConversation, the web chat's 새 상담 or a closed tab). */
+export type ClosedBy = 'agent' | 'seller' | 'cancelled' | 'superseded' | 'dismissed' | 'protocol' | 'left';
 
 export interface SessionSummary {
   /** Menu labels (Korean) of the topics the seller went through, oldest first. */
@@ -513,6 +514,11 @@ export class HandoffStore {
   }
 
   // ---- agent messages ---------------------------------------------------------------------------
+
+  /** Live chats of an agent who chose a new name; returns how many. */
+  renameActiveAgent(from: string, to: string): number {
+    return withBusyRetry(() => this.prepare(`UPDATE handoff_sessions SET agent = ? WHERE agent = ? AND status = 'active'`).run(to, from).changes);
+  }
 
   addAgentMessage(conversationId: string, sessionId: number | null, agent: string, text: string, at: string): AgentMessage {
     const info = withBusyRetry(() =>

@@ -69,7 +69,7 @@ const startBody = z
   .optional();
 
 const clientActivity = z.looseObject({
-  type: z.enum(['message', 'event', 'typing']),
+  type: z.enum(['message', 'event', 'typing', 'endOfConversation']),
   text: z.string().max(20000).optional(),
   textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
   locale: locale.optional(),
@@ -85,6 +85,11 @@ const clientActivity = z.looseObject({
 type ClientActivity = z.infer<typeof clientActivity>;
 
 const UPLOAD_ID = /^[A-Za-z0-9_-]{22}$/;
+/**
+ * Sent by the page when it is closed or reloaded (pagehide): the conversation counts as abandoned unless
+ * the page asks for it again within WEBCHAT_LEAVE_SECONDS (a reload does at once). Not passed to the bot.
+ */
+export const LEAVING_EVENT = 'webchat/leaving';
 
 function query(req: Request): URLSearchParams {
   return new URL(req.url ?? '/', 'http://localhost').searchParams;
@@ -102,7 +107,16 @@ export class DirectLineApi {
   );
   private readonly activityLimiter = new SlidingWindowLimiter(DIRECT_LINE_LIMITS.activitiesPerConversation, DIRECT_LINE_LIMITS.activitiesWindowMs);
 
+  /** Conversations whose page was closed, with the timer that ends them (see LEAVING_EVENT). */
+  private readonly leaving = new Map<string, NodeJS.Timeout>();
+
   constructor(private readonly deps: DirectLineDeps) {}
+
+  /** Stops the timers of closed pages (shutting down: a page closed just before is not taken as gone). */
+  close(): void {
+    for (const timer of this.leaving.values()) clearTimeout(timer);
+    this.leaving.clear();
+  }
 
   registerRoutes(): void {
     const { server } = this.deps;
@@ -231,6 +245,7 @@ export class DirectLineApi {
     }
     const conversation = this.deps.store.getConversation(check.claims.conversationId);
     if (!conversation || conversation.endedAt) return refuse(404, 'NotFound', 'the conversation is unknown or has ended');
+    this.stillHere(conversation.id);
     return { claims: check.claims, conversation };
   }
 
@@ -249,6 +264,11 @@ export class DirectLineApi {
     if (input.type === 'event' && /^handoff\./i.test(input.name ?? '')) {
       return sendError(res, 400, 'BadRequest', 'handoff events cannot be sent from the web chat');
     }
+    if (input.type === 'event' && input.name === LEAVING_EVENT) {
+      this.expectLeave(access.conversation, access.claims);
+      res.status(200);
+      return res.json({ id: randomId() });
+    }
     if (input.type === 'typing') {
       // Seller typing is not stored or passed to the bot; acknowledged so the client is content.
       res.status(200);
@@ -257,6 +277,25 @@ export class DirectLineApi {
     if (!this.allowActivity(res, access.conversation.id)) return;
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
     this.deliver(res, access.conversation, activity);
+  }
+
+  private stillHere(conversationId: string): void {
+    const timer = this.leaving.get(conversationId);
+    if (!timer) return;
+    clearTimeout(timer);
+    this.leaving.delete(conversationId);
+  }
+
+  /** The page was closed: unless it comes back in time, the seller left (the same turn as 새 상담 sends). */
+  private expectLeave(conversation: ConversationRow, claims: TokenClaims): void {
+    this.stillHere(conversation.id);
+    const timer = setTimeout(() => {
+      this.leaving.delete(conversation.id);
+      const activity = this.buildUserActivity({ type: 'endOfConversation' }, claims, conversation);
+      void this.deps.channel.runTurn({ ...activity, id: randomId(), timestamp: this.deps.now().toISOString(), conversation: { id: conversation.id } }, conversation.serviceUrl);
+    }, this.deps.config.WEBCHAT_LEAVE_SECONDS * 1000);
+    timer.unref();
+    this.leaving.set(conversation.id, timer);
   }
 
   private allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): boolean {

@@ -66,5 +66,12 @@ export function registerWebChat(deps: WebChatDeps): WebChat {
     logger.info({ url }, `web chat: open ${url} to chat with the bot`);
   });
 
-  return { channel, store, close: () => feed.close() };
+  return {
+    channel,
+    store,
+    close: () => {
+      api.close();
+      feed.close();
+    },
+  };
 }

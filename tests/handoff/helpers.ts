@@ -44,7 +44,7 @@ export class Seller {
 
 export async function api(
   bot: { url: string },
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<HttpResult> {

@@ -63,3 +63,26 @@ test('handoff.initiate carries the transcript; a spoofed handoff.status on the l
   // and the seller's next message still goes to the agent's transcript, not to the bot
   expect(await seller.say('상품번호 1234567890이에요')).toEqual([k.text('handoff.message_received', 'ko')]);
 });
+
+test('the generated agent is "고객센터 상담사" to sellers until they choose a name, once', async () => {
+  const agent = { token };
+  const seller = new Seller(bot, channel, 'protocol-unnamed');
+  await seller.say('상담사 연결해 주세요');
+  expect((await api(bot, 'GET', '/api/agent/me', { token })).body).toMatchObject({ agent: '상담사', canChooseName: true });
+  expect((await api(bot, 'POST', `/api/agent/conversations/protocol-unnamed/accept`, { token })).status).toBe(200);
+  expect(seller.texts().at(-1)).toBe(k.text('handoff.agent_joined_unnamed', 'ko'));
+  expect((await api(bot, 'POST', `/api/agent/conversations/protocol-unnamed/messages`, { token, body: { text: '안녕하세요' } })).status).toBe(200);
+  expect(seller.texts().at(-1)).toBe(`${k.text('handoff.agent_prefix_unnamed', 'ko')} 안녕하세요`);
+
+  for (const name of ['', 'a:b', '[상담사]', 'x'.repeat(21)]) {
+    expect((await api(bot, 'PUT', '/api/agent/me', { token, body: { name } })).status).toBe(400);
+  }
+  expect((await api(bot, 'PUT', '/api/agent/me', { token, body: { name: ' 민지 ' } })).body).toEqual({ agent: '민지' });
+  expect(readFileSync(join(dataDir, 'agent-token'), 'utf8').trim()).toBe(`민지:${token}`);
+  expect((await api(bot, 'GET', '/api/agent/me', { token })).body).toMatchObject({ agent: '민지', canChooseName: false });
+  expect((await api(bot, 'PUT', '/api/agent/me', { token, body: { name: '준호' } })).status).toBe(409);
+  // The live chat follows the new name.
+  expect((await api(bot, 'POST', `/api/agent/conversations/protocol-unnamed/messages`, { token, body: { text: '민지예요' } })).status).toBe(200);
+  expect(seller.texts().at(-1)).toBe(`${k.text('handoff.agent_prefix', 'ko', { agent: '민지' })} 민지예요`);
+  expect((await queue(bot, agent)).active).toEqual([expect.objectContaining({ conversationId: 'protocol-unnamed', agent: '민지' })]);
+});

@@ -389,3 +389,69 @@ test('a restart on the same DATA_DIR keeps the queue and the live chats; the age
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+// A seller who leaves (a Bot Framework endOfConversation) while queued or in a live chat: the request or
+// chat ends for the agents with a note, and what the agent sends afterwards is kept as undelivered
+// instead of "delivered" to nobody.
+describe('the seller leaves', () => {
+  let events: EventStream;
+  beforeAll(async () => {
+    events = await EventStream.open(bot, { authorization: `Bearer ${MINJI.token}` });
+  });
+  afterAll(() => events.close());
+
+  function endOfConversation(conversationId: string) {
+    const { text: _text, ...activity } = message(conversationId, '', { serviceUrl: channel.url });
+    return post(bot.url, '/api/messages', { ...activity, type: 'endOfConversation', code: 'userCancelled' });
+  }
+
+  test('leaving a live chat: the agent is told, later messages are undelivered, the transcript has a note', async () => {
+    const id = 'left-live';
+    const seller = new Seller(bot, channel, id);
+    await seller.say('상담사 연결해 주세요');
+    expect((await accept(bot, MINJI, id)).status).toBe(200);
+    expect((await sendAsAgent(bot, MINJI, id, '확인해 볼게요')).status).toBe(200);
+    const sellerTexts = seller.texts().length;
+
+    expect((await endOfConversation(id)).status).toBe(200);
+    const closed = await events.next((e) => e.event === 'closed' && e.data.conversationId === id);
+    expect(closed.data).toMatchObject({ by: 'left', agent: MINJI.name, caseNumber: expect.stringMatching(/^CS-\d{6}-/) });
+    expect((await queue(bot)).active.map((e) => e.conversationId)).not.toContain(id);
+
+    const late = await sendAsAgent(bot, MINJI, id, '혹시 계신가요?');
+    expect(late.status).toBe(410);
+    expect(late.body).toMatchObject({ code: 'SellerLeft', delivered: false, messageId: expect.any(Number) });
+    const transcript = (await api(bot, 'GET', conversationPath(id, 'transcript'), { token: MINJI.token })).body;
+    const tail = transcript.messages.slice(-3).map((m: { role: string; text: string; event?: string; delivered?: boolean }) => [m.role, m.event ?? m.text, m.delivered]);
+    expect(tail).toEqual([
+      ['agent', '확인해 볼게요', true],
+      ['note', 'seller_left', undefined],
+      ['agent', '혹시 계신가요?', false],
+    ]);
+    expect(transcript.session).toMatchObject({ status: 'closed' });
+    // Nothing more reached the seller's channel.
+    expect(seller.texts()).toHaveLength(sellerTexts);
+  });
+
+  test('leaving the queue: the request goes from the queue with a note; no agent can accept it', async () => {
+    const id = 'left-waiting';
+    const seller = new Seller(bot, channel, id);
+    await seller.say('상담사 연결해 주세요');
+    expect((await queue(bot)).waiting.map((e) => e.conversationId)).toContain(id);
+
+    expect((await endOfConversation(id)).status).toBe(200);
+    await events.next((e) => e.event === 'closed' && e.data.conversationId === id && e.data.by === 'left');
+    const q = await queue(bot);
+    expect([...q.waiting, ...q.active, ...q.missed].map((e) => e.conversationId)).not.toContain(id);
+    expect((await accept(bot, MINJI, id)).status).toBe(404);
+    const transcript = (await api(bot, 'GET', conversationPath(id, 'transcript'), { token: MINJI.token })).body;
+    expect(transcript.messages.at(-1)).toMatchObject({ role: 'note', event: 'seller_left' });
+  });
+
+  test('an endOfConversation from a seller who was only talking to the bot changes nothing', async () => {
+    const id = 'left-bot-only';
+    await new Seller(bot, channel, id).say('운영 시간 알려 주세요');
+    expect((await endOfConversation(id)).status).toBe(200);
+    expect(await bot.app.hub.sellerLeft(id)).toBe(false);
+  });
+});

@@ -1,13 +1,13 @@
 // The hub's pieces on their own: wait estimates, summaries, the durable store, agent credentials, and
 // `handoff.status` acted on only over an authenticated channel.
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuilder';
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
 import { ConversationReferences } from '../../bot/conversationReferences';
-import { AgentAuth, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/auth';
+import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
 import { HandoffHub } from '../../bot/handoff/hub';
 import { HandoffStore, type SessionSummary } from '../../bot/handoff/store';
@@ -124,6 +124,16 @@ describe('agent credentials', () => {
     expect(again).toMatchObject({ name: first.name, token: first.token, created: false });
     expect(readFileSync(join(dataDir, LOCAL_TOKEN_FILE), 'utf8').trim()).toBe(`${first.name}:${first.token}`);
     expect(statSync(join(dataDir, LOCAL_TOKEN_FILE)).mode & 0o077).toBe(0);
+  });
+
+  test('a token file from before, whose agent is "local", is read as the unnamed 상담사', () => {
+    const old = mkdtempSync(join(tmpdir(), 'handoff-auth-old-'));
+    try {
+      writeFileSync(join(old, LOCAL_TOKEN_FILE), 'local:an-old-generated-token-0123\n');
+      expect(localAgentToken(old)).toMatchObject({ name: LOCAL_AGENT_NAME, token: 'an-old-generated-token-0123', created: false });
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
   });
 
   test('bearer tokens and session cookies; AGENT_TOKENS replaces the local token', () => {

@@ -115,3 +115,33 @@ test('two messages of one conversation sent at once are answered in order', asyn
   expect(restore).toBeGreaterThanOrEqual(0);
   expect(hours).toBeGreaterThan(restore);
 });
+
+describe('optional fields that are JSON null are treated as absent (as the Bot Framework SDKs read them)', () => {
+  const nulls = { locale: null, entities: null, channelData: null, replyToId: null, timestamp: null, recipient: null };
+
+  test('a screenshot with "text": null gets the normal reply to a picture', async () => {
+    const replies = await ask(bot.url, 'conv-null-pic', '', {
+      ...nulls,
+      text: null,
+      attachments: [{ contentType: 'image/png', contentUrl: 'http://127.0.0.1/shot.png', name: null, content: null }],
+    });
+    expect(replies.at(-1)).toBe(knowledge.text('non_text', 'ko'));
+  });
+
+  test('a question with every optional field null is answered, in its language', async () => {
+    const replies = await ask(bot.url, 'conv-null-text', 'How do I delete a product?', { ...nulls, attachments: null, id: null, from: { id: 'seller-n', name: null, role: null } });
+    expect(replies.join('\n')).toContain(knowledge.text('delete_product.steps', 'en'));
+  });
+
+  test.each([
+    ['type', { type: null }],
+    ['conversation', { conversation: null }],
+    ['conversation.id', { conversation: { id: null } }],
+    ['from', { from: null }],
+    ['channelId', { channelId: null }],
+  ])('a required %s that is null → 400', async (_name, override) => {
+    const res = await post(bot.url, '/api/messages', { ...message('c-null-required', 'hi', { deliveryMode: 'expectReplies' }), ...override });
+    expect(res.status).toBe(400);
+    expect(typeof res.body.message).toBe('string');
+  });
+});

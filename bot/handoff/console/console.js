@@ -46,6 +46,11 @@
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? '' : d.toLocaleTimeString('ko-KR', { hour: '2-digit', minute: '2-digit' });
   }
+  const NOTES = { seller_left: '판매자가 대화를 떠났어요. 이후 메시지는 전달되지 않아요. · The seller left; messages are no longer delivered.' };
+  /** "상담사 민지"; the generated agent that has not chosen a name is just "상담사". */
+  function agentTitle(name) {
+    return !name || name === '상담사' ? '상담사' : `상담사 ${name}`;
+  }
   const REASONS = { requested: '상담 요청', no_match: '이해 못함', ticket: '오프라인 메시지' };
   const LANGUAGES = { ko: '한국어', en: 'English' };
 
@@ -114,6 +119,7 @@
     if (state.events) state.events.close();
     state.events = null;
     $('console-view').hidden = true;
+    $('name-view').hidden = true;
     $('status').hidden = true;
     $('sign-in-view').hidden = false;
     $('sign-in-error').textContent = message || '';
@@ -122,7 +128,9 @@
   $('sign-in-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     unlockAudio();
-    const token = $('token').value.trim();
+    // The token file holds "name:token"; the whole line may be pasted (tokens have no colon).
+    const raw = $('token').value.trim();
+    const token = raw.includes(':') ? raw.slice(raw.indexOf(':') + 1).trim() : raw;
     if (!token) return;
     const res = await api('POST', '/api/agent/session', { token });
     if (res.status !== 200) {
@@ -130,19 +138,61 @@
       return;
     }
     $('token').value = '';
-    start(res.data.agent);
+    const me = await api('GET', '/api/agent/me');
+    start(res.data.agent, me.status === 200 && me.data.canChooseName);
   });
+
+  // ---- the generated local agent chooses the name sellers see, once ----
+  const NAME_SKIPPED_KEY = 'agentConsole.nameSkipped';
+  function nameSkipped() {
+    try {
+      return window.localStorage.getItem(NAME_SKIPPED_KEY) === '1';
+    } catch (_) {
+      return false;
+    }
+  }
+  function askName() {
+    $('sign-in-view').hidden = true;
+    $('name-view').hidden = false;
+    $('name-error').textContent = '';
+    $('agent-name').focus();
+    return new Promise((resolve) => {
+      const done = (agent) => {
+        $('name-form').onsubmit = null;
+        $('name-skip').onclick = null;
+        $('name-view').hidden = true;
+        resolve(agent);
+      };
+      $('name-form').onsubmit = async (event) => {
+        event.preventDefault();
+        const name = $('agent-name').value.trim();
+        if (!name) return;
+        const res = await api('PUT', '/api/agent/me', { name });
+        if (res.status === 200) done(res.data.agent);
+        else $('name-error').textContent = (res.data && res.data.message) || `이름을 저장하지 못했어요 (${res.status}).`;
+      };
+      $('name-skip').onclick = () => {
+        try {
+          window.localStorage.setItem(NAME_SKIPPED_KEY, '1');
+        } catch (_) {
+          // private mode: asked again next time
+        }
+        done(null);
+      };
+    });
+  }
   $('sign-out').addEventListener('click', async () => {
     await api('DELETE', '/api/agent/session');
     showSignIn('');
   });
 
-  async function start(agent) {
+  async function start(agent, canChooseName) {
+    if (canChooseName && !nameSkipped()) agent = (await askName()) || agent;
     state.agent = agent;
     $('sign-in-view').hidden = true;
     $('console-view').hidden = false;
     $('status').hidden = false;
-    $('me').textContent = `상담사 ${agent}`;
+    $('me').textContent = agentTitle(agent);
     const canned = await api('GET', '/api/agent/canned');
     if (canned.status === 200) state.canned = canned.data.canned || [];
     connectEvents();
@@ -196,6 +246,7 @@
       updateChatStatus(data.conversationId, { status: 'closed' });
       const chat = state.chats.get(data.conversationId);
       if (chat && data.by === 'seller') addNote(chat, '판매자가 상담을 종료했어요. · The seller ended the chat.');
+      if (chat && data.by === 'left') addNote(chat, NOTES.seller_left);
     });
     on('cancelled', (data) => {
       updateChatStatus(data.conversationId, { status: 'closed' });
@@ -222,7 +273,7 @@
       since.title = '대기 시간 · waiting';
       head.appendChild(since);
     }
-    if (kind === 'active') head.appendChild(el('span', entry.agent === state.agent ? 'badge mine' : 'badge', `상담사 ${entry.agent}`));
+    if (kind === 'active') head.appendChild(el('span', entry.agent === state.agent ? 'badge mine' : 'badge', agentTitle(entry.agent)));
     li.appendChild(head);
     const text = kind === 'tickets' ? entry.text : entry.summary;
     li.appendChild(el('p', 'summary', text || ''));
@@ -259,6 +310,7 @@
     renderList('missed', q.missed || []);
     renderList('tickets', q.tickets || []);
     $('empty-waiting').hidden = (q.waiting || []).length > 0;
+    for (const chat of state.chats.values()) nameChat(chat);
   }
   setInterval(() => {
     for (const node of document.querySelectorAll('[data-since]')) node.textContent = formatElapsed(node.dataset.since);
@@ -302,7 +354,7 @@
     }
     const li = el('li', `message ${data.role}`);
     const meta = el('div', 'meta');
-    const who = data.role === 'seller' ? '판매자' : data.role === 'agent' ? `상담사 ${data.agent || ''}` : '챗봇';
+    const who = data.role === 'seller' ? '판매자' : data.role === 'agent' ? agentTitle(data.agent) : '챗봇';
     meta.appendChild(el('span', 'who', who));
     meta.appendChild(el('time', 'time', formatTime(data.timestamp)));
     li.appendChild(meta);
@@ -347,7 +399,8 @@
     chat.send.disabled = !mine;
     chat.canned.disabled = !mine;
     const statusText = { waiting: '대기 중', active: mine ? '상담 중 (나)' : `상담 중 (${s.agent || ''})`, missed: '놓친 요청', closed: '종료됨' }[s.status] || '';
-    chat.meta.textContent = [s.caseNumber, LANGUAGES[s.language] || s.language, statusText].filter(Boolean).join(' · ');
+    chat.meta.textContent = [LANGUAGES[s.language] || s.language, statusText].filter(Boolean).join(' · ');
+    nameChat(chat);
     chat.summary.textContent = s.summary || '';
     chat.note.textContent = mine ? '' : '수락한 상담에만 메시지를 보낼 수 있어요. · Accept the chat to write.';
     chat.tab.classList.toggle('mine', mine);
@@ -385,13 +438,36 @@
       else $('chat-empty').hidden = false;
     }
   }
+  function shorten(text, max) {
+    const chars = Array.from(text || '');
+    return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+  }
+  /** People know a chat by its case number and what the seller first asked, not by the conversation id. */
+  function nameChat(chat) {
+    const lists = state.queue;
+    const entry = [].concat(lists.waiting || [], lists.active || [], lists.missed || [], lists.tickets || []).find((e) => e.conversationId === chat.id);
+    const caseNumber = (chat.session && chat.session.caseNumber) || (entry && entry.caseNumber) || '';
+    const question = chat.firstQuestion || (entry && (entry.text || entry.lastMessage)) || '';
+    chat.title.textContent = [caseNumber, question && `“${shorten(question, 60)}”`].filter(Boolean).join(' · ') || chat.id;
+    chat.tabCase.textContent = caseNumber || shorten(chat.id, 18);
+    chat.tabQuestion.textContent = shorten(question, 16);
+    chat.tab.title = [caseNumber, question].filter(Boolean).join(' · ') || chat.id;
+    chat.panel.setAttribute('aria-label', chat.title.textContent);
+    chat.title.title = chat.id; // the conversation id, for logs and the API
+  }
   function createChat(conversationId) {
     const panel = $('chat-template').content.firstElementChild.cloneNode(true);
-    const tab = el('button', 'tab', conversationId.length > 18 ? `${conversationId.slice(0, 17)}…` : conversationId);
+    const tab = el('button', 'tab');
+    const tabCase = el('span', 'tab-case');
+    const tabQuestion = el('span', 'tab-question');
+    tab.append(tabCase, tabQuestion);
     tab.type = 'button';
     tab.setAttribute('role', 'tab');
-    tab.title = conversationId;
     const chat = {
+      title: panel.querySelector('.chat-title'),
+      tabCase,
+      tabQuestion,
+      firstQuestion: '',
       id: conversationId,
       panel,
       tab,
@@ -408,7 +484,7 @@
       acceptButton: panel.querySelector('.accept'),
       closeButton: panel.querySelector('.close-chat'),
     };
-    panel.querySelector('.chat-title').textContent = conversationId;
+    nameChat(chat);
     tab.addEventListener('click', () => selectChat(chat));
     panel.querySelector('.hide-chat').addEventListener('click', () => closeTab(chat));
     chat.acceptButton.addEventListener('click', () => acceptChat(conversationId));
@@ -448,7 +524,12 @@
     chat.rendered.clear();
     chat.session = res.data.session || {};
     chat.hasTicket = (state.queue.tickets || []).some((t) => t.conversationId === chat.id);
-    for (const m of res.data.messages) addMessage(chat, m);
+    const first = res.data.messages.find((m) => m.role === 'seller' && m.text && m.text.trim());
+    chat.firstQuestion = first ? first.text.trim() : '';
+    for (const m of res.data.messages) {
+      if (m.role === 'note') addNote(chat, NOTES[m.event] || m.text);
+      else addMessage(chat, m);
+    }
     updateChatControls(chat);
   }
   async function openChat(conversationId) {
@@ -473,7 +554,7 @@
     chat.send.disabled = true;
     try {
       const res = await api('POST', conversationPath(chat.id, 'messages'), { text });
-      if (res.status === 200 || res.status === 502) {
+      if (res.status === 200 || res.status === 502 || res.status === 410) {
         chat.input.value = '';
         addMessage(chat, {
           role: 'agent',
@@ -484,6 +565,10 @@
           delivered: res.status === 200,
         });
         if (res.status === 502) addNote(chat, '판매자 채널에 연결할 수 없어 전달되지 않았어요. · Not delivered: the seller cannot be reached.');
+        if (res.status === 410) {
+          addNote(chat, NOTES.seller_left);
+          updateChatStatus(chat.id, { status: 'closed' });
+        }
       } else {
         addNote(chat, (res.data && res.data.message) || `보내지 못했어요 (${res.status}).`);
       }
@@ -506,7 +591,7 @@
   // ---- boot: already signed in (cookie)? ----
   (async function boot() {
     const me = await api('GET', '/api/agent/me');
-    if (me.status === 200) start(me.data.agent);
+    if (me.status === 200) start(me.data.agent, me.data.canChooseName);
     else showSignIn('');
   })();
 })();

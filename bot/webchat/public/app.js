@@ -41,10 +41,31 @@
   newChat.textContent = text.newChat;
   newChat.title = text.newChatLabel;
   newChat.setAttribute('aria-label', text.newChatLabel);
+  // The agent must hear that the seller left: 새 상담 ends the old conversation at once; closing the page
+  // says it may be gone, and the bot takes it as left unless the page comes back (a reload does) in time.
+  function tellBot(old, activity) {
+    return window.fetch(API + '/conversations/' + encodeURIComponent(old.conversationId) + '/activities', {
+      method: 'POST',
+      keepalive: true,
+      headers: { Authorization: 'Bearer ' + old.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify(activity),
+    });
+  }
   newChat.addEventListener('click', function () {
+    var old = session;
     session = null; // also stops the token keeper below from writing the old conversation back
     saveSession(null);
-    window.location.reload();
+    var told = old ? tellBot(old, { type: 'endOfConversation', code: 'userCancelled' }).catch(function () {}) : Promise.resolve();
+    var waited = new Promise(function (resolve) {
+      window.setTimeout(resolve, 1500);
+    });
+    Promise.race([told, waited]).then(function () {
+      window.location.reload();
+    });
+  });
+  window.addEventListener('pagehide', function (event) {
+    if (event.persisted || !session) return;
+    tellBot(session, { type: 'event', name: 'webchat/leaving' }).catch(function () {});
   });
 
   var MESSAGES = {
@@ -54,6 +75,11 @@
       retry: '다시 시도',
       placeholder: '궁금한 점을 입력하세요',
       agent: '상담사',
+      said: function (who) {
+        return who + '의 말:';
+      },
+      bot: '챗봇',
+      options: '선택지',
     },
     en: {
       busy: 'Too many new chats were opened. Please try again in a moment.',
@@ -61,6 +87,11 @@
       retry: 'Try again',
       placeholder: 'Type your question',
       agent: 'Agent',
+      said: function (who) {
+        return who + ' said:';
+      },
+      bot: 'The bot',
+      options: 'Options',
     },
   }[lang];
 
@@ -172,22 +203,41 @@
     };
   };
 
+  // Screen readers hear who is speaking: Web Chat's "봇 센터의 말" would make agents sound like the bot,
+  // so that greeting is blanked (overrideLocalizedStrings below; an empty string falls back to English)
+  // and each message carries its own speaker ("상담사 민지의 말: …") in Web Chat's fallback text, which
+  // only assistive technology reads. Bot messages with cards keep Web Chat's narration of the card.
+  function narration(activity, name, text) {
+    var who = name ? agentLabel(name) : MESSAGES.bot;
+    var options = ((activity.suggestedActions && activity.suggestedActions.actions) || [])
+      .map(function (a) {
+        return a && (a.title || a.value);
+      })
+      .filter(function (t) {
+        return typeof t === 'string' && t;
+      });
+    return MESSAGES.said(who) + ' ' + text + (options.length ? '\n' + MESSAGES.options + ': ' + options.join(', ') : '');
+  }
+
   // The hub starts agents' messages with "[상담사 민지]" for channels that show no names; this page
   // shows the name above the message, so the prefix goes.
   var store = window.WebChat.createStore({}, function () {
     return function (next) {
       return function (action) {
         var activity = action && action.type === 'DIRECT_LINE/INCOMING_ACTIVITY' && action.payload && action.payload.activity;
-        var name = activity && agentName(activity);
-        if (name && typeof activity.text === 'string') {
-          var prefix = /^\[([^\]\n]{1,60})\]\s*/.exec(activity.text);
-          if (prefix && prefix[1].indexOf(name) >= 0) {
-            action = Object.assign({}, action, {
-              payload: Object.assign({}, action.payload, { activity: Object.assign({}, activity, { text: activity.text.slice(prefix[0].length) }) }),
-            });
-          }
+        if (!activity || activity.type !== 'message' || (activity.from && activity.from.role === 'user')) return next(action);
+        var name = agentName(activity);
+        var text = typeof activity.text === 'string' ? activity.text : '';
+        if (name) {
+          var prefix = /^\[([^\]\n]{1,60})\]\s*/.exec(text);
+          if (prefix && prefix[1].indexOf(name) >= 0) text = text.slice(prefix[0].length);
         }
-        return next(action);
+        var changed = Object.assign({}, activity);
+        if (name && text !== activity.text) changed.text = text;
+        if (!(activity.attachments && activity.attachments.length)) {
+          changed.channelData = Object.assign({}, activity.channelData, { 'webchat:fallback-text': narration(activity, name, text) });
+        }
+        return next(Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: changed }) }));
       };
     };
   });
@@ -283,7 +333,7 @@
           activityMiddleware: activityMiddleware,
           avatarMiddleware: avatarMiddleware,
           groupActivitiesMiddleware: groupActivitiesMiddleware,
-          overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: MESSAGES.placeholder },
+          overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: MESSAGES.placeholder, ACTIVITY_BOT_SAID_ALT: ' ' },
         },
         mount,
       );
