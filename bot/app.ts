@@ -4,7 +4,7 @@ import type { TurnContext } from 'botbuilder';
 import restify, { type Server } from 'restify';
 import { MainDialog } from '../dialogs/mainDialog';
 import type { BotServices } from '../dialogs/services';
-import { TURN_INTENT_KEY, turnLanguage } from '../dialogs/turn';
+import { TURN_INTENT_KEY, turnLanguage, turnOutcome } from '../dialogs/turn';
 import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
 import { type BotAdapter, createAdapter } from './adapter';
@@ -88,11 +88,14 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const runTurn = async (context: TurnContext) => {
     const started = performance.now();
     await bot.run(context);
+    const { answers, act } = turnOutcome(context);
     logger.info(
       {
         conversationId: context.activity.conversation?.id,
         activityType: context.activity.type,
         intent: context.turnState.get(TURN_INTENT_KEY),
+        answers,
+        act,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
       },
       'turn',

@@ -5,6 +5,7 @@ import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { DELETE_PROBLEM_DIALOG, DeleteProblemDialog } from './deleteProblemDialog';
 import { sendText, sendWithMenu } from './replies';
 import type { BotServices } from './services';
+import { recordAnswer } from './turn';
 
 export const DELETE_PRODUCT_DIALOG = 'deleteProductDialog';
 const STEPS = `${DELETE_PRODUCT_DIALOG}.steps`;
@@ -32,6 +33,7 @@ export class DeleteProductDialog extends CancelAndHelpDialog {
   private async afterAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
     switch (step.result) {
       case 'yes':
+        recordAnswer(step.context, 'thanks');
         await sendWithMenu(step.context, this.services.knowledge, 'delete_product.resolved');
         return step.endDialog();
       case 'no':

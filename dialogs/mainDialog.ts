@@ -16,7 +16,7 @@ import { sendWithMenu } from './replies';
 import { RESTORE_PRODUCT_DIALOG, RestoreProductDialog } from './restoreProductDialog';
 import type { BotServices } from './services';
 import { THANKS_DIALOG, ThanksDialog } from './thanksDialog';
-import { isNoiseTurn } from './turn';
+import { isNoiseTurn, recordAct, recordAnswer } from './turn';
 import { type Understanding, understand } from './understanding';
 import { WAIT_TIME_DIALOG, WaitTimeDialog } from './waitTimeDialog';
 
@@ -107,6 +107,7 @@ export class MainDialog extends Dialog implements DialogDependencies {
       await this.services.handoff.request(context, 'requested');
       return dc.endDialog();
     }
+    if (understanding.intent !== 'cancel') recordAnswer(context, understanding.intent);
     return dc.beginDialog(TOPIC_DIALOGS[understanding.intent]);
   }
 
@@ -114,6 +115,7 @@ export class MainDialog extends Dialog implements DialogDependencies {
     const { knowledge, config, handoff } = this.services;
     // A stale button ("예" from a finished question) or mashing is not a question the bot failed.
     if (understanding.source !== 'classifier' || isNoiseTurn(context)) {
+      recordAct(context, 'nudge');
       await sendWithMenu(context, knowledge, 'noise');
       return;
     }
@@ -126,6 +128,7 @@ export class MainDialog extends Dialog implements DialogDependencies {
       return;
     }
     await unmatchedInARow.set(context, misses);
+    recordAct(context, 'not_understood');
     await sendWithMenu(context, knowledge, 'not_understood');
   }
 

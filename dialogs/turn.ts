@@ -49,3 +49,33 @@ export function isNoiseTurn(context: TurnContext): boolean {
   }
   return noise;
 }
+
+/** What a turn did, for the turn log and the conversation evaluation: topics answered (in order) and an act. */
+export interface TurnOutcome {
+  /** "topic" for an overview, "topic.facet" for one part of it. */
+  answers: string[];
+  act?: string;
+}
+
+const OUTCOME = Symbol('turn.outcome');
+
+export function turnOutcome(context: TurnContext): TurnOutcome {
+  let outcome: TurnOutcome | undefined = context.turnState.get(OUTCOME);
+  if (!outcome) {
+    outcome = { answers: [] };
+    context.turnState.set(OUTCOME, outcome);
+  }
+  return outcome;
+}
+
+/** A facet of the topic just answered refines that answer rather than adding a second one. */
+export function recordAnswer(context: TurnContext, topic: string, facet?: string): void {
+  const { answers } = turnOutcome(context);
+  const answer = facet ? `${topic}.${facet}` : topic;
+  if (facet && answers[answers.length - 1] === topic) answers[answers.length - 1] = answer;
+  else answers.push(answer);
+}
+
+export function recordAct(context: TurnContext, act: string): void {
+  turnOutcome(context).act = act;
+}

@@ -1,5 +1,6 @@
 // npm run --silent eval -- --data FILE.jsonl [--json]   scores the classifier on labelled lines
 // npm run --silent eval -- --dump-training              prints the training examples as JSON lines
+// npm run --silent eval -- --conversations FILE.json [--json]   runs multi-turn conversations through the bot
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IntentClassifier } from '../classifier';
@@ -28,15 +29,23 @@ function report(result: Evaluation): string {
   return lines.join('\n');
 }
 
-function main(): void {
+async function conversations(path: string, json: boolean): Promise<void> {
+  // Loaded only here: the whole bot (server, storage) is not needed to score single messages.
+  const { describeReport, readConversationSet, runConversations } = await import('../../bot/conversationEval.js');
+  const report = await runConversations(readConversationSet(resolve(process.env.INIT_CWD ?? process.cwd(), path)));
+  process.stdout.write(`${json ? JSON.stringify(report) : describeReport(report)}\n`);
+}
+
+async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { data: { type: 'string' }, json: { type: 'boolean' }, 'dump-training': { type: 'boolean' } },
+    options: { data: { type: 'string' }, conversations: { type: 'string' }, json: { type: 'boolean' }, 'dump-training': { type: 'boolean' } },
   });
+  if (values.conversations) return conversations(values.conversations, Boolean(values.json));
   if (values['dump-training']) {
     for (const e of loadTrainingExamples()) process.stdout.write(`${JSON.stringify({ text: e.text, intent: e.intent })}\n`);
     return;
   }
-  if (!values.data) throw new Error('usage: npm run --silent eval -- --data FILE.jsonl [--json] | --dump-training');
+  if (!values.data) throw new Error('usage: npm run --silent eval -- --data FILE.jsonl [--json] | --conversations FILE.json [--json] | --dump-training');
   // npm runs scripts from the project folder; INIT_CWD is where the user typed the command.
   const file = resolve(process.env.INIT_CWD ?? process.cwd(), values.data);
   const result = evaluate(IntentClassifier.fromProjectData(), readJsonl(file));
@@ -48,9 +57,7 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
-}
+});
