@@ -85,7 +85,14 @@ export class CancelAndHelpDialog extends ComponentDialog {
     if (!waiting.prompt || waiting.prompt.answers(context, waiting.dc.activeDialog!)) {
       return undefined;
     }
-    if (TOPIC_INTENTS.includes(understanding.intent) && understanding.intent !== waiting.topic && understanding.score >= SWITCH_CONFIDENCE) {
+    // A question typed while the buttons wait is answered (the router reads it afresh): a topic, the
+    // same topic's facet, a named topic it does not cover, an act, several questions.
+    const isQuestion =
+      (TOPIC_INTENTS.includes(understanding.intent) && (understanding.intent !== waiting.topic || understanding.facet !== undefined || understanding.score >= SWITCH_CONFIDENCE)) ||
+      understanding.oosTopic !== undefined ||
+      understanding.act !== undefined ||
+      understanding.parts !== undefined;
+    if (isQuestion && (understanding.score >= SWITCH_CONFIDENCE || understanding.facet !== undefined || understanding.intent === 'none')) {
       return this.endForRerouting(innerDc);
     }
     if (await waiting.prompt.repromptOnce(context, waiting.dc.activeDialog!)) {

@@ -39,7 +39,8 @@ export class DeleteProblemDialog extends CancelAndHelpDialog {
   private async askProblem(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const understanding = understand(step.context, this.services);
     if (understanding.intent === 'delete_problem') {
-      const known = this.services.knowledge.problems.find((p) => p.id === understanding.choice)?.id ?? problemFromText(step.context.activity.text ?? '');
+      const chosen = understanding.choice ?? understanding.facet;
+      const known = this.services.knowledge.problems.find((p) => p.id === chosen)?.id ?? problemFromText(step.context.activity.text ?? '');
       if (known) return step.next(known);
     }
     const options: ButtonPromptOptions = {
