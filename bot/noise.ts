@@ -16,7 +16,7 @@ const KEYBOARD_RUNS = [...KEYBOARD_ROWS, ...KEYBOARD_ROWS.map((row) => [...row].
 function isKeyboardRunChain(word: string): boolean {
   let i = 0;
   while (i < word.length) {
-    let j = word.length;
+    let j = Math.min(word.length, i + KEYBOARD_ROWS[0].length); // no run is longer than a keyboard row
     while (j - i >= 3 && !KEYBOARD_RUNS.some((run) => run.includes(word.slice(i, j)))) j--;
     if (j - i < 3) return false;
     i = j;

@@ -39,7 +39,7 @@ const cuesSchema = z.strictObject({
 
 export const CUES_FILE = projectPath('intents', 'cues.json');
 
-/** A compiled cue list: Korean stems looked up in the spaceless text, English words as whole words. */
+/** A compiled cue list: Korean stems looked up in the spaceless text, English words as whole words (plural too). */
 interface Matcher {
   ko: string[];
   en: RegExp | undefined;
@@ -51,7 +51,7 @@ function escape(text: string): string {
 
 function matcher(list: z.infer<typeof cueList>): Matcher {
   const en = list.en.map((w) => escape(w.toLowerCase()).replace(/ /g, '\\s+'));
-  return { ko: list.ko.map((k) => compact(normalizeText(k))), en: en.length ? new RegExp(`(?:^|[^a-z0-9])(?:${en.join('|')})(?![a-z0-9])`) : undefined };
+  return { ko: list.ko.map((k) => compact(normalizeText(k))), en: en.length ? new RegExp(`(?:^|[^a-z0-9])(?:${en.join('|')})s?(?![a-z0-9])`) : undefined };
 }
 
 export interface Cues {
@@ -215,7 +215,7 @@ export class MessageReader {
     // "상담사는 됐고" never asks for an agent, whatever else the rest says.
     if (negation?.negatedAgent && reading.intent === 'agent') return { intent: 'none', score: reading.score };
     if (reading.act || reading.intent === 'agent' || reading.intent === 'cancel') return reading;
-    const parts = this.parts(source, previous);
+    const parts = this.parts(source);
     if (parts) {
       if (parts.some((p) => p.intent === 'agent')) return { intent: 'agent', score: 1 };
       return { ...parts[0], parts };
@@ -243,6 +243,12 @@ export class MessageReader {
     if (facet) reading.facet = facet;
     const runnerUp = ranking.find((r) => r.intent !== intent && r.intent !== 'none');
     if (score < AMBIGUOUS_BELOW && runnerUp && runnerUp.score >= RUNNER_UP && QUESTION_TOPICS.has(runnerUp.intent) && !facet) {
+      // Of close candidates, one whose facet the message names is the one meant.
+      for (const candidate of ranking) {
+        if (candidate.score < RUNNER_UP) break;
+        const candidateFacet = QUESTION_TOPICS.has(candidate.intent) ? this.facetOf(candidate.intent, text) : undefined;
+        if (candidateFacet) return { intent: candidate.intent, score: candidate.score, facet: candidateFacet };
+      }
       reading.alternatives = [intent, runnerUp.intent];
     }
     return reading;
@@ -272,15 +278,16 @@ export class MessageReader {
   }
 
   /** Two or three questions, each a clear in-scope topic; undefined for one question. */
-  private parts(raw: string, previous?: TopicContext): Reading[] | undefined {
-    if (!CLAUSE_BREAK.test(raw)) return undefined;
-    const clauses = normalizeText(raw)
+  private parts(raw: string): Reading[] | undefined {
+    // Spaces are collapsed first, so the breaks' \s+ never backtracks over a long run of them.
+    const normalized = normalizeText(raw);
+    if (!CLAUSE_BREAK.test(normalized)) return undefined;
+    const clauses = normalized
       .split(new RegExp(CLAUSE_BREAK.source, 'g'))
       .map((c) => (c ?? '').replace(LEADING_CONJUNCTION, '').trim())
       .filter((c) => compact(c).length > 1);
     if (clauses.length < 2) return undefined;
     const parts: Reading[] = [];
-    let context = previous;
     for (const clause of clauses) {
       const text = textOf(clause);
       const classification = this.classifier.classify(clause);
@@ -288,12 +295,12 @@ export class MessageReader {
         parts.push({ intent: 'agent', score: classification.score });
         continue;
       }
-      const reading = this.readOne(text, classification, context);
+      // Each question is read on its own: the clause before it is no context ("…, and can buyers find it?").
+      const reading = this.readOne(text, classification);
       if (!QUESTION_TOPICS.has(reading.intent) || (reading.score < PART_CONFIDENCE && !reading.followUp && !reading.facet)) continue;
       const { alternatives: _, ...part } = reading;
       const key = `${part.intent}.${part.facet ?? ''}`;
       if (!parts.some((p) => `${p.intent}.${p.facet ?? ''}` === key)) parts.push(part);
-      context = { topic: part.intent, facet: part.facet };
     }
     return parts.length >= 2 ? parts.slice(0, MAX_PARTS) : undefined;
   }
