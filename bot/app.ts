@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TurnContext } from 'botbuilder';
 import restify, { type Server } from 'restify';
 import { MainDialog } from '../dialogs/mainDialog';
+import { readerFor } from '../dialogs/understanding';
 import type { BotServices } from '../dialogs/services';
 import { TURN_INTENT_KEY, turnLanguage, turnOutcome } from '../dialogs/turn';
 import { IntentClassifier } from '../intents/classifier';
@@ -57,6 +58,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const conversationState = new DurableConversationState(storage);
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();
+  // The conversation reading's cues are checked now, not at the first message.
+  readerFor(classifier);
 
   // Everything for a channel is stored before it is sent, and retried until the channel takes it.
   const outbox = new Outbox({
