@@ -25,8 +25,14 @@ function isKeyboardRunChain(word: string): boolean {
 }
 
 /** "asdf", "qwerty", "sdfsdf", "hjkl": letters picked by position on the keyboard, not to spell a word. */
+/** Four consonants in a row outside the clusters English spells (strengths, lengths, matchbox…). */
+const CONSONANT_PILE = /[bcdfghjklmnpqrstvwxz]{4,}/;
+const ENGLISH_CLUSTERS = /ngth|ngst|tchb|tchw|rstr|nstr|mpst|xtr|ghtl|ghts|lfth|ngths/g;
+
 function isLatinMash(word: string): boolean {
   if (isKeyboardRunChain(word)) return true;
+  // "asdkfj": letters no word strings together.
+  if (word.length >= 5 && CONSONANT_PILE.test(word.replace(ENGLISH_CLUSTERS, 'a'))) return true;
   if (!/^[a-z]+$/.test(word)) return false;
   if (!/[aeiouy]/.test(word)) return true;
   if (/^(ha|he|ho|ah|lo)+[hl]?$/.test(word)) return true; // laughter: haha, hehe, lol

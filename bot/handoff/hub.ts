@@ -196,7 +196,7 @@ export class HandoffHub implements HandoffPort {
     const language = turnLanguage(context);
     if (open) {
       if (open.status === 'waiting') {
-        await context.sendActivity(this.text('handoff.already_waiting', language, { position: ordinal(this.store.position(open), language) }));
+        await context.sendActivity(withLeaveButton(this.deps.knowledge, language, this.text('handoff.already_waiting', language, { position: ordinal(this.store.position(open), language) })));
       }
       return;
     }
@@ -363,7 +363,7 @@ export class HandoffHub implements HandoffPort {
       return;
     }
     if (command === 'agent') {
-      await context.sendActivity(this.text('handoff.already_waiting', language, { position: ordinal(this.store.position(session), language) }));
+      await context.sendActivity(withLeaveButton(this.deps.knowledge, language, this.text('handoff.already_waiting', language, { position: ordinal(this.store.position(session), language) })));
       return;
     }
     // A question the bot can answer is answered; the seller keeps their place, the agent sees both in the transcript.
@@ -847,7 +847,7 @@ export class HandoffHub implements HandoffPort {
         await this.notify(session.conversationId, [withLeaveButton(this.deps.knowledge, session.language, update)], 'position update');
       } else if (!session.waitExceededNotified && elapsedMs > session.estimateMinutes * 60_000) {
         this.store.update(session.id, { waitExceededNotified: true });
-        await this.notify(session.conversationId, [this.message('handoff.wait_exceeded', session.language)], 'wait_exceeded');
+        await this.notify(session.conversationId, [withLeaveButton(this.deps.knowledge, session.language, this.text('handoff.wait_exceeded', session.language))], 'wait_exceeded');
       }
     }
     this.store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));
