@@ -146,9 +146,11 @@ export class MainDialog extends Dialog implements DialogDependencies {
     if (understanding.parts) {
       await this.unmatchedInARow(context).set(context, 0);
       for (const part of understanding.parts) {
+        if (part.intent === 'agent') continue;
         recordAnswer(context, part.intent, part.facet);
         await answerTopic(this.services, context, part.intent, part.facet);
       }
+      if (understanding.parts.some((p) => p.intent === 'agent')) await handoff.request(context, 'requested');
       return true;
     }
     if (understanding.alternatives) {

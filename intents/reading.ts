@@ -121,9 +121,17 @@ export interface TopicContext {
 
 /** Topics a follow-up can refine, and that count as a question in a message of several. */
 const QUESTION_TOPICS = new Set<Intent>(['delete_product', 'delete_problem', 'restore_product', 'customer_notice', 'prepare_info', 'contact_channels', 'wait_time', 'hours']);
-/** Traps near the domain: these topics named next to a deletion word are still not product deletion. */
-const TRAP_TOPICS = new Set<OutOfScopeTopic>(['review', 'account', 'option', 'order', 'product_edit']);
-const DELETION_INTENTS = new Set<Intent>(['delete_product', 'delete_problem', 'restore_product', 'cancel']);
+/**
+ * Traps near the domain: deleting something that is not a product (an option, a review, the account or
+ * store) is not product deletion, and cancelling an order is not cancelling this chat. Other named
+ * topics next to a deletion question ("재고 없는 상품 지우기", "복구하면 리뷰도 돌아오나요?") stay in scope.
+ */
+const TRAPS: Partial<Record<OutOfScopeTopic, ReadonlySet<Intent>>> = {
+  option: new Set(['delete_product', 'delete_problem']),
+  review: new Set(['delete_product', 'delete_problem']),
+  account: new Set(['delete_product', 'delete_problem', 'cancel']),
+  order: new Set(['cancel']),
+};
 
 /** Below this a classifier intent is a guess that a clause of a longer message must not be split into. */
 const PART_CONFIDENCE = 0.6;
@@ -140,6 +148,8 @@ const MAX_PARTS = 3;
 const IDENTITY_MAX_WORDS = 8;
 
 const ANAPHOR = /^(그럼|그러면|그건|그거|그게|거기|그때|그리고|근데|and|what about|how about|then|so)\b|(?:^|\s)(that|it|those)(?:\s|$|\?)/;
+/** "상담원이랑 통화하려면…": the agent here is who the seller talks with, not a question of its own. */
+const AGENT_COMPANION = /(상담사|상담원|직원|사람)\s?님?\s?(?:이랑|랑|하고|과|와)\s+/g;
 const LEADING_CONJUNCTION = /^(그리고|또|근데|그럼|아|and|also|plus|then)\s+/;
 /** Clause boundaries: sentence ends, commas, "그리고"/"and", and Korean "A랑/이랑/하고 B". */
 const CLAUSE_BREAK = /[?？!]+\s*|[,，;]\s*|\s+(?:그리고|and)\s+|(?<=[가-힣])(?:이랑|랑)\s+|\s+하고\s+/;
@@ -214,11 +224,15 @@ export class MessageReader {
     const reading = this.readOne(text, classification, previous);
     // "상담사는 됐고" never asks for an agent, whatever else the rest says.
     if (negation?.negatedAgent && reading.intent === 'agent') return { intent: 'none', score: reading.score };
-    if (reading.act || reading.intent === 'agent' || reading.intent === 'cancel') return reading;
+    if (reading.act || reading.intent === 'cancel') return reading;
     const parts = this.parts(source);
     if (parts) {
-      if (parts.some((p) => p.intent === 'agent')) return { intent: 'agent', score: 1 };
-      return { ...parts[0], parts };
+      // "상담원이랑 통화하려면 어디로 전화해요?" asks how to reach one: a firm topic is not an agent request.
+      const firmTopic = QUESTION_TOPICS.has(reading.intent) && reading.score >= CLEAR_TOPIC;
+      const questions = parts.filter((p) => p.intent !== 'agent');
+      // "운영시간이랑 상담사 연결해 주세요": the question is answered, then the agent.
+      if (parts.length > questions.length && !firmTopic) return { intent: 'agent', score: 1, parts: [...questions, { intent: 'agent', score: 1 }] };
+      if (questions.length >= 2 && reading.intent !== 'agent') return { ...questions[0], parts: questions };
     }
     return reading;
   }
@@ -232,7 +246,7 @@ export class MessageReader {
     if (act === 'identity' && text.spaced.split(' ').length <= IDENTITY_MAX_WORDS) return { intent: intent === 'agent' ? 'none' : intent, score, act };
 
     const oos = this.outOfScopeTopic(text);
-    if (oos && (intent === 'none' || (TRAP_TOPICS.has(oos) && DELETION_INTENTS.has(intent)))) return { intent: 'none', score, oosTopic: oos };
+    if (oos && (intent === 'none' || TRAPS[oos]?.has(intent))) return { intent: 'none', score, oosTopic: oos };
 
     const followUp = this.followUp(text, intent, score, previous);
     if (followUp) return followUp;
@@ -280,7 +294,7 @@ export class MessageReader {
   /** Two or three questions, each a clear in-scope topic; undefined for one question. */
   private parts(raw: string): Reading[] | undefined {
     // Spaces are collapsed first, so the breaks' \s+ never backtracks over a long run of them.
-    const normalized = normalizeText(raw);
+    const normalized = normalizeText(raw).replace(AGENT_COMPANION, '$1 ');
     if (!CLAUSE_BREAK.test(normalized)) return undefined;
     const clauses = normalized
       .split(new RegExp(CLAUSE_BREAK.source, 'g'))

@@ -92,6 +92,13 @@ test('5. two or three questions in one message are all answered, in order, witho
   expect(replies[1]).toContain(ko('wait.answer'));
   expect(channel.messages(s.conversationId).slice(-2).every((a) => !a.suggestedActions)).toBe(true);
 
+  // A question and an agent request: the answer, then the queue.
+  const both = await seller();
+  const answered = await both.ask('운영시간이랑 상담사 연결 부탁드려요');
+  expect(answered[0]).toContain(ko('hours.always'));
+  expect(answered.at(-1)).toContain(ko('handoff.invite_details'));
+  expect(await waiting(both.conversationId)).toMatchObject({ reason: 'requested' });
+
   const e = await seller('en');
   expect(await e.ask('how do I delete a product, and are buyers notified?')).toEqual([en('delete_product.steps'), k.facets.customer_notice.notified.en]);
 });
@@ -107,6 +114,13 @@ test('6. a named topic the bot does not cover is handed off by name (reason no_m
   const option = await trap.ask('상품 옵션 중에 하나만 삭제하려면요');
   expect(option.join('\n')).not.toContain(ko('delete_product.steps'));
   expect(option[0]).toBe(ko('handoff.named_topic', { topic: k.outOfScope.option.ko }));
+
+  // Another topic named inside a deletion question does not make it out of scope.
+  const near = await seller();
+  expect((await near.ask('품절된 재고 상품들 지우는 방법 좀요'))[0]).toBe(ko('delete_product.steps'));
+  expect((await near.ask('상품 복구하면 리뷰도 다시 살아나나요?'))[0]).toBe(ko('restore.policy'));
+  expect(await near.ask('상담원이랑 통화하려면 어느 번호로 걸어요?')).toEqual([expect.stringContaining(k.channels.find((c) => c.id === 'phone')!.name.ko)]);
+  expect(await waiting(near.conversationId)).toBeUndefined();
 
   const angry = await seller();
   const apology = await angry.ask('문의 남긴 지 일주일째인데 아직도 답이 없네요');
