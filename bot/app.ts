@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { TurnContext } from 'botbuilder';
 import restify, { type Server } from 'restify';
 import { MainDialog } from '../dialogs/mainDialog';
+import { readerFor } from '../dialogs/understanding';
 import type { BotServices } from '../dialogs/services';
-import { TURN_INTENT_KEY, turnLanguage } from '../dialogs/turn';
+import { TURN_INTENT_KEY, turnLanguage, turnOutcome } from '../dialogs/turn';
 import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
 import { type BotAdapter, createAdapter } from './adapter';
@@ -57,6 +58,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const conversationState = new DurableConversationState(storage);
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();
+  // The conversation reading's cues are checked now, not at the first message.
+  readerFor(classifier);
 
   // Everything for a channel is stored before it is sent, and retried until the channel takes it.
   const outbox = new Outbox({
@@ -88,11 +91,14 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const runTurn = async (context: TurnContext) => {
     const started = performance.now();
     await bot.run(context);
+    const { answers, act } = turnOutcome(context);
     logger.info(
       {
         conversationId: context.activity.conversation?.id,
         activityType: context.activity.type,
         intent: context.turnState.get(TURN_INTENT_KEY),
+        answers,
+        act,
         latencyMs: Math.round((performance.now() - started) * 10) / 10,
       },
       'turn',

@@ -10,10 +10,11 @@ import { type DialogState, type DialogStateManagerConfiguration, DialogSet, Dial
 import { CONVERSATION_STATE_KEY, type MainDialog } from '../dialogs/mainDialog';
 import { sendText, withTopicMenu } from '../dialogs/replies';
 import type { BotServices } from '../dialogs/services';
-import { isNoiseTurn, markWelcomed, setTurnLanguage } from '../dialogs/turn';
+import { isNoiseTurn, markWelcomed, setPreviousTopic, setTurnLanguage, topicAfterTurn } from '../dialogs/turn';
+import type { Intent } from '../intents/intentIds';
 import { hasReadableContent } from '../dialogs/understanding';
 import type { Language } from '../knowledge/schema';
-import { detectLanguage, languageFromLocale } from '../dialogs/language';
+import { languageFromLocale, nextLanguage } from '../dialogs/language';
 
 /**
  * Where every DialogStateManager of a turn looks for its memory scopes (botbuilder-dialogs' own key, the
@@ -24,6 +25,8 @@ const DIALOG_STATE_CONFIGURATION_KEY = 'DialogStateManagerConfiguration';
 interface ConversationProfile {
   language?: Language;
   welcomed?: boolean;
+  /** The topic last answered, so a short follow-up ("주말은요?") is read against it. */
+  topic?: { topic: Intent; facet?: string };
 }
 
 export class SellerBot extends ActivityHandler {
@@ -71,8 +74,8 @@ export class SellerBot extends ActivityHandler {
     const truncated = this.truncateLongText(context);
     const text = context.activity.text?.trim() ?? '';
     // Mashing and "ok" say nothing about the language, so they keep the conversation's.
-    const detected = text && !isNoiseTurn(context) ? detectLanguage(text) : undefined;
-    profile.language = detected ?? profile.language ?? languageFromLocale(context.activity.locale);
+    const next = text && !isNoiseTurn(context) ? nextLanguage(text, profile.language) : undefined;
+    profile.language = next ?? profile.language ?? languageFromLocale(context.activity.locale);
     setTurnLanguage(context, profile.language);
 
     // Channels that send no join event still get the welcome, before the answer to the first message.
@@ -83,7 +86,10 @@ export class SellerBot extends ActivityHandler {
       return;
     }
     if (truncated) await sendText(context, this.services.knowledge, 'message_truncated', { max: this.services.config.MAX_MESSAGE_LENGTH });
+    setPreviousTopic(context, profile.topic);
     await this.runMainDialog(context);
+    // A turn that answered nothing (a nudge, a handoff) keeps the topic: "주말은요?" may still follow.
+    profile.topic = topicAfterTurn(context) ?? profile.topic;
   }
 
   private async welcome(context: TurnContext, profile: ConversationProfile): Promise<void> {

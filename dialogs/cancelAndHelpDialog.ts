@@ -6,7 +6,7 @@ import type { Intent } from '../intents/intentIds';
 import { ButtonPrompt } from './buttonPrompt';
 import { sendText, sendWithMenu } from './replies';
 import type { BotServices } from './services';
-import { claimInterruptionCheck } from './turn';
+import { claimInterruptionCheck, recordAct, recordAnswer } from './turn';
 import { understand } from './understanding';
 
 /** Intents that start a topic of their own, so saying one mid-question means "let's talk about that". */
@@ -77,6 +77,7 @@ export class CancelAndHelpDialog extends ComponentDialog {
       return { status: DialogTurnStatus.cancelled };
     }
     if (understanding.intent === 'greeting') {
+      recordAnswer(context, 'greeting');
       await sendText(context, knowledge, 'help');
       await waiting.dc.repromptDialog();
       return Dialog.EndOfTurn;
@@ -84,10 +85,20 @@ export class CancelAndHelpDialog extends ComponentDialog {
     if (!waiting.prompt || waiting.prompt.answers(context, waiting.dc.activeDialog!)) {
       return undefined;
     }
-    if (TOPIC_INTENTS.includes(understanding.intent) && understanding.intent !== waiting.topic && understanding.score >= SWITCH_CONFIDENCE) {
+    // A question typed while the buttons wait is answered (the router reads it afresh): a topic, the
+    // same topic's facet, a named topic it does not cover, an act, several questions.
+    const isQuestion =
+      (TOPIC_INTENTS.includes(understanding.intent) && (understanding.intent !== waiting.topic || understanding.facet !== undefined || understanding.score >= SWITCH_CONFIDENCE)) ||
+      understanding.oosTopic !== undefined ||
+      understanding.act !== undefined ||
+      understanding.parts !== undefined;
+    if (isQuestion && (understanding.score >= SWITCH_CONFIDENCE || understanding.facet !== undefined || understanding.intent === 'none')) {
       return this.endForRerouting(innerDc);
     }
-    if (await waiting.prompt.repromptOnce(context, waiting.dc.activeDialog!)) return Dialog.EndOfTurn;
+    if (await waiting.prompt.repromptOnce(context, waiting.dc.activeDialog!)) {
+      recordAct(context, 'reprompt');
+      return Dialog.EndOfTurn;
+    }
     return this.endForRerouting(innerDc);
   }
 

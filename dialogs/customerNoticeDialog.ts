@@ -1,8 +1,9 @@
-// "Are buyers told when I delete a product?"
+// "Are buyers told when I delete a product?" (or how to tell them, or what they see).
 import type { TurnContext } from 'botbuilder';
 import { AnswerDialog } from './answerDialog';
-import { sendText } from './replies';
 import type { BotServices } from './services';
+import { answerTopic } from './topicAnswers';
+import { understand } from './understanding';
 
 export const CUSTOMER_NOTICE_DIALOG = 'customerNoticeDialog';
 
@@ -11,7 +12,7 @@ export class CustomerNoticeDialog extends AnswerDialog {
     super(CUSTOMER_NOTICE_DIALOG, services);
   }
 
-  protected override async answer(context: TurnContext): Promise<void> {
-    await sendText(context, this.services.knowledge, 'notice.answer');
+  protected override answer(context: TurnContext): Promise<void> {
+    return answerTopic(this.services, context, 'customer_notice', understand(context, this.services).facet);
   }
 }

@@ -5,7 +5,7 @@ import { type ButtonPromptOptions, ButtonPrompt, yesNo } from './buttonPrompt';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { sendWithMenu } from './replies';
 import type { BotServices } from './services';
-import { turnLanguage } from './turn';
+import { recordAnswer, turnLanguage } from './turn';
 import { understand } from './understanding';
 
 export const DELETE_PROBLEM_DIALOG = 'deleteProblemDialog';
@@ -39,7 +39,8 @@ export class DeleteProblemDialog extends CancelAndHelpDialog {
   private async askProblem(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const understanding = understand(step.context, this.services);
     if (understanding.intent === 'delete_problem') {
-      const known = this.services.knowledge.problems.find((p) => p.id === understanding.choice)?.id ?? problemFromText(step.context.activity.text ?? '');
+      const chosen = understanding.choice ?? understanding.facet;
+      const known = this.services.knowledge.problems.find((p) => p.id === chosen)?.id ?? problemFromText(step.context.activity.text ?? '');
       if (known) return step.next(known);
     }
     const options: ButtonPromptOptions = {
@@ -52,6 +53,7 @@ export class DeleteProblemDialog extends CancelAndHelpDialog {
   private async showChecks(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { knowledge } = this.services;
     const problem = knowledge.problems.find((p) => p.id === step.result) ?? knowledge.problems.find((p) => p.id === 'other')!;
+    recordAnswer(step.context, 'delete_problem', problem.id);
     await step.context.sendActivity(problem.checks[turnLanguage(step.context)]);
     const options: ButtonPromptOptions = { textKey: 'delete_problem.offer_agent', buttons: yesNo(knowledge) };
     return step.prompt(OFFER_AGENT, options);

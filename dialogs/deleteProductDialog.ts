@@ -5,6 +5,9 @@ import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { DELETE_PROBLEM_DIALOG, DeleteProblemDialog } from './deleteProblemDialog';
 import { sendText, sendWithMenu } from './replies';
 import type { BotServices } from './services';
+import { answerTopic } from './topicAnswers';
+import { recordAnswer } from './turn';
+import { understand } from './understanding';
 
 export const DELETE_PRODUCT_DIALOG = 'deleteProductDialog';
 const STEPS = `${DELETE_PRODUCT_DIALOG}.steps`;
@@ -21,6 +24,12 @@ export class DeleteProductDialog extends CancelAndHelpDialog {
 
   private async showSteps(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { knowledge } = this.services;
+    // "Where is the button?" gets where the button is, not the whole procedure and a question.
+    const { facet } = understand(step.context, this.services);
+    if (facet) {
+      await answerTopic(this.services, step.context, 'delete_product', facet);
+      return step.endDialog();
+    }
     await sendText(step.context, knowledge, 'delete_product.steps');
     const options: ButtonPromptOptions = {
       textKey: 'delete_product.ask_resolved',
@@ -32,6 +41,7 @@ export class DeleteProductDialog extends CancelAndHelpDialog {
   private async afterAnswer(step: WaterfallStepContext): Promise<DialogTurnResult> {
     switch (step.result) {
       case 'yes':
+        recordAnswer(step.context, 'thanks');
         await sendWithMenu(step.context, this.services.knowledge, 'delete_product.resolved');
         return step.endDialog();
       case 'no':

@@ -15,3 +15,17 @@ export function detectLanguage(text: string): Language | undefined {
 export function languageFromLocale(locale: string | undefined): Language {
   return locale?.toLowerCase().startsWith('en') ? 'en' : 'ko';
 }
+
+/** Latin words that make an English sentence rather than one English word in a Korean chat ("agent", "ok", "delete"). */
+const ENGLISH_SENTENCE_WORDS = 3;
+
+/**
+ * The conversation's language after this message: Korean stays Korean through a word or two of English
+ * ("agent pls", "상품 delete"), and switches on an English sentence; otherwise as detectLanguage says.
+ */
+export function nextLanguage(text: string, current: Language | undefined): Language | undefined {
+  const detected = detectLanguage(text);
+  if (detected !== 'en' || current !== 'ko') return detected ?? current;
+  const words = text.match(/[A-Za-z]{2,}/g) ?? [];
+  return words.length >= ENGLISH_SENTENCE_WORDS ? 'en' : 'ko';
+}

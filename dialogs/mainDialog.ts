@@ -12,11 +12,12 @@ import { DELETE_PRODUCT_DIALOG, DeleteProductDialog } from './deleteProductDialo
 import { GREETING_DIALOG, GreetingDialog } from './greetingDialog';
 import { HOURS_DIALOG, HoursDialog } from './hoursDialog';
 import { PREPARE_INFO_DIALOG, PrepareInfoDialog } from './prepareInfoDialog';
-import { sendWithMenu } from './replies';
+import { sendText, sendWithMenu, text, withButtons } from './replies';
 import { RESTORE_PRODUCT_DIALOG, RestoreProductDialog } from './restoreProductDialog';
 import type { BotServices } from './services';
 import { THANKS_DIALOG, ThanksDialog } from './thanksDialog';
-import { isNoiseTurn } from './turn';
+import { answerTopic } from './topicAnswers';
+import { isNoiseTurn, recordAct, recordAnswer, turnLanguage } from './turn';
 import { type Understanding, understand } from './understanding';
 import { WAIT_TIME_DIALOG, WaitTimeDialog } from './waitTimeDialog';
 
@@ -97,6 +98,12 @@ export class MainDialog extends Dialog implements DialogDependencies {
   private async route(dc: DialogContext): Promise<DialogTurnResult> {
     const { context } = dc;
     const understanding = understand(context, this.services);
+    if (await this.answerAct(context, understanding)) return dc.endDialog();
+    if (understanding.intent === 'none' && understanding.oosTopic) {
+      await this.unmatchedInARow(context).set(context, 0);
+      await this.services.handoff.request(context, 'no_match', { topic: understanding.oosTopic });
+      return dc.endDialog();
+    }
     if (understanding.intent === 'none') {
       await this.handleUnmatched(context, understanding);
       return dc.endDialog();
@@ -107,13 +114,68 @@ export class MainDialog extends Dialog implements DialogDependencies {
       await this.services.handoff.request(context, 'requested');
       return dc.endDialog();
     }
+    if (understanding.intent !== 'cancel') recordAnswer(context, understanding.intent, understanding.facet);
     return dc.beginDialog(TOPIC_DIALOGS[understanding.intent]);
+  }
+
+  /** Farewells, "who are you", complaints, several questions at once, and an ambiguous question. True when handled. */
+  private async answerAct(context: TurnContext, understanding: Understanding): Promise<boolean> {
+    const { knowledge, handoff } = this.services;
+    switch (understanding.act) {
+      case 'farewell':
+        recordAct(context, 'farewell');
+        await sendText(context, knowledge, 'farewell');
+        return true;
+      case 'identity':
+        recordAct(context, 'identity');
+        await sendWithMenu(context, knowledge, 'identity');
+        return true;
+      case 'complaint':
+        // An unanswered inquiry or a long wait deserves an apology before anything else, and a person.
+        recordAct(context, 'apology');
+        await sendText(context, knowledge, 'handoff.apology');
+        await this.unmatchedInARow(context).set(context, 0);
+        await handoff.request(context, 'requested');
+        return true;
+    }
+    if (understanding.nudge) {
+      recordAct(context, 'nudge');
+      await sendWithMenu(context, knowledge, 'noise');
+      return true;
+    }
+    if (understanding.parts) {
+      await this.unmatchedInARow(context).set(context, 0);
+      for (const part of understanding.parts) {
+        if (part.intent === 'agent') continue;
+        recordAnswer(context, part.intent, part.facet);
+        await answerTopic(this.services, context, part.intent, part.facet);
+      }
+      if (understanding.parts.some((p) => p.intent === 'agent')) await handoff.request(context, 'requested');
+      return true;
+    }
+    if (understanding.alternatives) {
+      const misses = this.unmatchedInARow(context);
+      // Asked once already: a second unclear message is the "no match" the handoff is for.
+      if ((await misses.get(context, 0)) > 0) {
+        await misses.set(context, 0);
+        await handoff.request(context, 'no_match');
+        return true;
+      }
+      await misses.set(context, 1);
+      recordAct(context, 'clarify');
+      const language = turnLanguage(context);
+      const labels = understanding.alternatives.map((intent) => knowledge.menu.find((m) => m.intent === intent)?.label[language]).filter((l): l is string => Boolean(l));
+      await context.sendActivity(withButtons(text(context, knowledge, 'clarify'), [...labels, text(context, knowledge, 'button.agent')]));
+      return true;
+    }
+    return false;
   }
 
   private async handleUnmatched(context: TurnContext, understanding: Understanding): Promise<void> {
     const { knowledge, config, handoff } = this.services;
     // A stale button ("예" from a finished question) or mashing is not a question the bot failed.
     if (understanding.source !== 'classifier' || isNoiseTurn(context)) {
+      recordAct(context, 'nudge');
       await sendWithMenu(context, knowledge, 'noise');
       return;
     }
@@ -126,6 +188,7 @@ export class MainDialog extends Dialog implements DialogDependencies {
       return;
     }
     await unmatchedInARow.set(context, misses);
+    recordAct(context, 'not_understood');
     await sendWithMenu(context, knowledge, 'not_understood');
   }
 

@@ -1,8 +1,9 @@
-// "What should I have ready before contacting support?"
+// "What should I have ready before contacting support?" (or whether one item is needed).
 import type { TurnContext } from 'botbuilder';
 import { AnswerDialog } from './answerDialog';
-import { sendText } from './replies';
 import type { BotServices } from './services';
+import { answerTopic } from './topicAnswers';
+import { understand } from './understanding';
 
 export const PREPARE_INFO_DIALOG = 'prepareInfoDialog';
 
@@ -11,7 +12,7 @@ export class PrepareInfoDialog extends AnswerDialog {
     super(PREPARE_INFO_DIALOG, services);
   }
 
-  protected override async answer(context: TurnContext): Promise<void> {
-    await sendText(context, this.services.knowledge, 'prepare.checklist');
+  protected override answer(context: TurnContext): Promise<void> {
+    return answerTopic(this.services, context, 'prepare_info', understand(context, this.services).facet);
   }
 }

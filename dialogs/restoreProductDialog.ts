@@ -5,6 +5,8 @@ import { type ButtonPromptOptions, ButtonPrompt, yesNo } from './buttonPrompt';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { sendText, sendWithMenu } from './replies';
 import type { BotServices } from './services';
+import { answerTopic } from './topicAnswers';
+import { understand } from './understanding';
 
 export const RESTORE_PRODUCT_DIALOG = 'restoreProductDialog';
 const STEPS = `${RESTORE_PRODUCT_DIALOG}.steps`;
@@ -20,8 +22,12 @@ export class RestoreProductDialog extends CancelAndHelpDialog {
 
   private async explain(step: WaterfallStepContext): Promise<DialogTurnResult> {
     const { knowledge } = this.services;
-    await sendText(step.context, knowledge, 'restore.policy');
-    await sendText(step.context, knowledge, 'restore.prepare');
+    const { facet } = understand(step.context, this.services);
+    if (facet) await answerTopic(this.services, step.context, 'restore_product', facet);
+    else {
+      await sendText(step.context, knowledge, 'restore.policy');
+      await sendText(step.context, knowledge, 'restore.prepare');
+    }
     const options: ButtonPromptOptions = { textKey: 'restore.offer_agent', buttons: yesNo(knowledge) };
     return step.prompt(OFFER_AGENT, options);
   }

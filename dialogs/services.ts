@@ -6,10 +6,15 @@ import type { BusinessHours } from '../knowledge/hours';
 
 export type HandoffReason = 'requested' | 'no_match';
 
+export interface HandoffDetails {
+  /** A seller-center topic the bot does not cover (reason stays no_match): the seller is told who will help. */
+  topic?: string;
+}
+
 /** The human-handoff side as the dialogs see it (the hub in bot/handoff implements it). */
 export interface HandoffPort {
   /** Queues the seller for an agent (or explains why not, with the alternatives) and replies. */
-  request(context: TurnContext, reason: HandoffReason): Promise<void>;
+  request(context: TurnContext, reason: HandoffReason, details?: HandoffDetails): Promise<void>;
   /** Sellers waiting now and the estimated wait for a newcomer, for the wait-time answer. */
   snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number };
 }

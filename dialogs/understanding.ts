@@ -1,12 +1,14 @@
 // What the seller's message means: a card/postBack value, a button label sent back as text (imBack),
 // or else whatever the classifier says. Worked out once per turn and shared by every dialog.
 import type { TurnContext } from 'botbuilder';
+import type { IntentClassifier } from '../intents/classifier';
 import { type Intent, isIntent } from '../intents/intentIds';
+import { type Act, MessageReader, type OutOfScopeTopic, type Reading, type TopicContext } from '../intents/reading';
 import { compact, normalizeText } from '../intents/normalize';
 import type { Knowledge, LocalizedText, ResponseKey } from '../knowledge';
 import { PROBLEM_IDS } from '../knowledge/schema';
 import type { BotServices } from './services';
-import { TURN_INTENT_KEY } from './turn';
+import { TURN_INTENT_KEY, previousTopic } from './turn';
 
 /** Button answers that are not topics of their own; problem ids are choices too. */
 export type GenericChoice = 'yes' | 'no' | 'agent' | 'menu';
@@ -17,6 +19,15 @@ export interface Understanding {
   /** The button the seller pressed, when the message is one: yes, no, agent, menu or a problem id. */
   choice?: string;
   source: 'value' | 'button' | 'classifier';
+  /** The part of the topic asked about ("hours" → "weekend"). */
+  facet?: string;
+  /** A seller-center topic the bot does not cover, named in the handoff. */
+  oosTopic?: OutOfScopeTopic;
+  act?: Act;
+  /** Several questions in one message, in order. */
+  parts?: Reading[];
+  alternatives?: [Intent, Intent];
+  nudge?: boolean;
 }
 
 interface LabelMeaning {
@@ -25,6 +36,17 @@ interface LabelMeaning {
 }
 
 const UNDERSTANDING = Symbol('turn.understanding');
+const readers = new WeakMap<object, MessageReader>();
+
+/** One reader per classifier: its cues are loaded once. */
+export function readerFor(classifier: Pick<IntentClassifier, 'classify'>): MessageReader {
+  let reader = readers.get(classifier);
+  if (!reader) {
+    reader = new MessageReader(classifier);
+    readers.set(classifier, reader);
+  }
+  return reader;
+}
 const labelIndexes = new WeakMap<Knowledge, Map<string, LabelMeaning>>();
 
 /** Buttons are matched the way the classifier's rules match commands: no case, spacing or punctuation. */
@@ -85,8 +107,9 @@ export function understand(context: TurnContext, services: Pick<BotServices, 'cl
   if (byValue) understanding = byValue;
   else if (byLabel) understanding = { ...byLabel, score: 1, source: 'button' };
   else if (text) {
-    const { intent, score } = services.classifier.classify(text);
-    understanding = { intent, score, source: 'classifier' };
+    const previous: TopicContext | undefined = previousTopic(context);
+    const { intent, score, facet, oosTopic, act, parts, alternatives, nudge } = readerFor(services.classifier).read(text, previous);
+    understanding = { intent, score, source: 'classifier', facet, oosTopic, act, parts, alternatives, nudge };
   } else understanding = { intent: 'none', score: 1, source: 'classifier' };
   context.turnState.set(UNDERSTANDING, understanding);
   context.turnState.set(TURN_INTENT_KEY, understanding.intent);

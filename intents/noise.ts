@@ -12,8 +12,27 @@ const ACKNOWLEDGEMENTS = new Set([
 const KEYBOARD_ROWS = ['qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
 const KEYBOARD_RUNS = [...KEYBOARD_ROWS, ...KEYBOARD_ROWS.map((row) => [...row].reverse().join(''))];
 
+/** "asdfqwer", "zxcvasdf": runs of three or more neighbouring keys one after another. */
+function isKeyboardRunChain(word: string): boolean {
+  let i = 0;
+  while (i < word.length) {
+    let j = Math.min(word.length, i + KEYBOARD_ROWS[0].length); // no run is longer than a keyboard row
+    while (j - i >= 3 && !KEYBOARD_RUNS.some((run) => run.includes(word.slice(i, j)))) j--;
+    if (j - i < 3) return false;
+    i = j;
+  }
+  return word.length >= 6;
+}
+
 /** "asdf", "qwerty", "sdfsdf", "hjkl": letters picked by position on the keyboard, not to spell a word. */
+/** Four consonants in a row outside the clusters English spells (strengths, lengths, matchbox…). */
+const CONSONANT_PILE = /[bcdfghjklmnpqrstvwxz]{4,}/;
+const ENGLISH_CLUSTERS = /ngth|ngst|tchb|tchw|rstr|nstr|mpst|xtr|ghtl|ghts|lfth|ngths/g;
+
 function isLatinMash(word: string): boolean {
+  if (isKeyboardRunChain(word)) return true;
+  // "asdkfj": letters no word strings together.
+  if (word.length >= 5 && CONSONANT_PILE.test(word.replace(ENGLISH_CLUSTERS, 'a'))) return true;
   if (!/^[a-z]+$/.test(word)) return false;
   if (!/[aeiouy]/.test(word)) return true;
   if (/^(ha|he|ho|ah|lo)+[hl]?$/.test(word)) return true; // laughter: haha, hehe, lol

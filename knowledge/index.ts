@@ -6,6 +6,9 @@ import { projectPath } from '../intents/paths';
 import {
   CHANNEL_IDS,
   type CannedReply,
+  type FacetTexts,
+  facetsSchema,
+  outOfScopeSchema,
   type Channel,
   type ChannelId,
   type Language,
@@ -39,6 +42,9 @@ export interface Knowledge {
   readonly problems: Problem[];
   readonly channels: Channel[];
   readonly canned: CannedReply[];
+  readonly facets: FacetTexts;
+  /** Names of the seller-center topics the bot does not cover, by id. */
+  readonly outOfScope: Record<string, LocalizedText>;
 }
 
 function load<T extends z.ZodType>(dir: string, name: string, schema: T): z.infer<T> {
@@ -95,7 +101,11 @@ export function loadKnowledge(dir = KNOWLEDGE_DIR): Knowledge {
   const channels = load(dir, 'channels.json', channelsSchema);
   checkCovers<ChannelId>(join(dir, 'channels.json'), 'channel ids', CHANNEL_IDS, channels.map((c) => c.id));
   const canned = load(dir, 'canned.json', cannedSchema);
+  const facets = load(dir, 'facets.json', facetsSchema);
+  const outOfScope = load(dir, 'outOfScope.json', outOfScopeSchema);
   return {
+    facets,
+    outOfScope,
     text: (key, language, values) => render(responses[key][language], values),
     menu,
     problems,

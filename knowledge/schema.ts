@@ -2,6 +2,7 @@
 // and the texts: a file may reword any answer, but not drop one or use a placeholder the code never fills.
 import { z } from 'zod';
 import { IN_SCOPE_INTENTS } from '../intents/intentIds';
+import { OUT_OF_SCOPE_TOPICS } from '../intents/reading';
 
 export const LANGUAGES = ['ko', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -77,6 +78,15 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.wait_minutes': ['minutes'],
   'handoff.message_received': [],
   'handoff.ticket_cancelled': [],
+  farewell: [],
+  identity: [],
+  clarify: [],
+  'handoff.named_topic': ['topic'],
+  'handoff.apology': [],
+  'handoff.leave_hint': [],
+  'handoff.queued_no_agents': ['position'],
+  'handoff.still_in_line': ['position'],
+  'button.leave_queue': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResponseKey = keyof typeof RESPONSE_PLACEHOLDERS;
@@ -115,3 +125,19 @@ export type MenuEntry = z.infer<typeof menuSchema>[number];
 export type Problem = z.infer<typeof problemsSchema>[number];
 export type Channel = z.infer<typeof channelsSchema>[number];
 export type CannedReply = z.infer<typeof cannedSchema>[number];
+
+/** Facet texts: delete_problem's are problems.json and the contact channels' are channels.json, so those are not here. */
+const facetTexts = <const F extends readonly string[]>(facets: F) => z.strictObject(Object.fromEntries(facets.map((f) => [f, localizedText])) as Record<F[number], typeof localizedText>);
+export const facetsSchema = z.strictObject({
+  delete_product: facetTexts(['bulk', 'where', 'data_loss'] as const),
+  restore_product: facetTexts(['deadline', 'self', 'who', 'send'] as const),
+  customer_notice: facetTexts(['how_to_tell', 'buyers_see', 'notified'] as const),
+  prepare_info: facetTexts(['screenshot', 'order', 'login', 'product', 'date'] as const),
+  contact_channels: facetTexts(['where'] as const),
+  wait_time: facetTexts(['phone', 'chat', 'email', 'inquiry'] as const),
+  hours: facetTexts(['weekend', 'holiday', 'night', 'now'] as const),
+});
+export type FacetTexts = z.infer<typeof facetsSchema>;
+
+/** How the bot names a seller-center topic it does not cover, in the handoff ("정산 문의는 상담사가…"). */
+export const outOfScopeSchema = z.strictObject(Object.fromEntries(OUT_OF_SCOPE_TOPICS.map((t) => [t, localizedText])) as Record<(typeof OUT_OF_SCOPE_TOPICS)[number], typeof localizedText>);

@@ -15,7 +15,7 @@ import type { Server } from 'restify';
 import type { IntentClassifier } from '../../intents/classifier';
 import { utteranceKey } from '../../intents/trainingData';
 import { type Knowledge, type Language, type ResponseKey, type TemplateValues, render } from '../../knowledge';
-import type { HandoffPort, HandoffReason } from '../../dialogs/services';
+import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import { turnLanguage } from '../../dialogs/turn';
 import type { BotAdapter } from '../adapter';
 import type { Config } from '../config';
@@ -30,7 +30,8 @@ import { estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } 
 import { AgentEvents } from './events';
 import { registerAgentRoutes } from './routes';
 import { type AgentMessage, type AttachmentInfo, HandoffStore, type Session, type Ticket } from './store';
-import { attachmentsOf, buildSummary, describeSummary, withSellerMessage } from './summary';
+import { attachmentsOf, buildSummary, describeSummary, withSellerMessage, withSellerQuestion } from './summary';
+import { isQuestionForTheBot, ordinal, queuedMessage, withLeaveButton } from './waitingHelp';
 
 export interface HandoffHubDeps {
   config: Config;
@@ -81,8 +82,8 @@ export type CloseResult =
 export const AGENT_CHANNEL_DATA_KEY = 'handoff';
 const DRAFT_TICKET_MINUTES = 30;
 const MISSED_VISIBLE_DAYS = 7;
-/** Longest command ("대기 취소할게요") worth checking against the classifier while a seller waits. */
-const COMMAND_MAX_LENGTH = 24;
+/** Longest command ("forget it, cancel the wait") worth checking against the classifier while a seller waits. */
+const COMMAND_MAX_LENGTH = 40;
 /** Position updates at most this often (reaching the front is always told). */
 const POSITION_UPDATE_MIN_MS = 60_000;
 /** Recent activities read for the agent's summary, and attached to `handoff.initiate` in protocol mode. */
@@ -201,7 +202,7 @@ export class HandoffHub implements HandoffPort {
 
   // ---- seller side -------------------------------------------------------------------------------
 
-  async request(context: TurnContext, reason: HandoffReason): Promise<void> {
+  async request(context: TurnContext, reason: HandoffReason, details: HandoffDetails = {}): Promise<void> {
     const { config } = this.deps;
     const activity = context.activity;
     const conversationId = activity.conversation.id;
@@ -210,13 +211,14 @@ export class HandoffHub implements HandoffPort {
     const language = turnLanguage(context);
     if (open) {
       if (open.status === 'waiting') {
-        await context.sendActivity(this.text('handoff.already_waiting', language, { position: this.store.position(open) }));
+        await context.sendActivity(withLeaveButton(this.deps.knowledge, language, this.text('handoff.already_waiting', language, { position: ordinal(this.store.position(open), language) })));
       }
       return;
     }
 
     const replies: Partial<Activity>[] = [];
-    if (reason === 'no_match') replies.push(this.message('handoff.no_match', language));
+    const topicName = details.topic ? this.deps.knowledge.outOfScope[details.topic]?.[language] : undefined;
+    if (reason === 'no_match') replies.push(topicName ? this.message('handoff.named_topic', language, { topic: topicName }) : this.message('handoff.no_match', language));
 
     if (!activity.serviceUrl) {
       // Only expectReplies: nobody could write to this seller once the turn is over.
@@ -242,6 +244,7 @@ export class HandoffHub implements HandoffPort {
     const protocol = config.HANDOFF_MODE !== 'hub';
     const recent = this.deps.transcripts.getRecentActivities(activity.channelId, conversationId, protocol ? PROTOCOL_TRANSCRIPT_ACTIVITIES : SUMMARY_ACTIVITIES);
     const summary = this.summaryFor(context, recent.slice(-SUMMARY_ACTIVITIES));
+    if (details.topic) summary.oosTopic = details.topic;
     const position = this.store.waiting().length + 1;
     const estimateMinutes = this.estimate(position);
     const session = this.store.createSession(
@@ -251,18 +254,20 @@ export class HandoffHub implements HandoffPort {
     if (!session) {
       // Queued by a concurrent turn a moment ago.
       const current = this.store.openSession(conversationId);
-      if (current?.status === 'waiting') replies.push(this.message('handoff.already_waiting', language, { position: this.store.position(current) }));
+      if (current?.status === 'waiting') replies.push(this.message('handoff.already_waiting', language, { position: ordinal(this.store.position(current), language) }));
       if (replies.length) await context.sendActivities(replies);
       return;
     }
     const actualPosition = this.store.position(session);
+    // One message: with nobody online, no minutes that the next sentence would contradict.
+    const nobodyOnline = this.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol';
     replies.push(
-      this.message('handoff.queued', language, { position: actualPosition, wait: this.waitText(estimateMinutes, language) }),
-      this.message('handoff.invite_details', language),
+      queuedMessage(this.deps.knowledge, language, {
+        position: actualPosition,
+        waitText: nobodyOnline ? undefined : this.waitText(estimateMinutes, language),
+        alternatives: nobodyOnline ? this.alternatives(language).text : undefined,
+      }),
     );
-    if (this.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol') {
-      replies.push(this.message('handoff.no_agents_online', language), this.alternatives(language));
-    }
     this.deps.logger.info({ conversationId, reason, position: actualPosition, caseNumber: session.caseNumber }, 'handoff queued');
     await context.sendActivities(replies);
 
@@ -338,7 +343,7 @@ export class HandoffHub implements HandoffPort {
       }
       if (activity.type !== 'message' || !activity.conversation?.id) return next();
       const session = this.store.openSession(activity.conversation.id);
-      if (session?.status === 'waiting') return this.whileWaiting(context, session);
+      if (session?.status === 'waiting') return this.whileWaiting(context, session, next);
       if (session?.status === 'active') return this.whileActive(context, session);
       const draft = this.store.draftTicket(activity.conversation.id);
       if (draft && (await this.fillTicket(context, draft))) return;
@@ -380,7 +385,7 @@ export class HandoffHub implements HandoffPort {
 
   // The seller is answered in the language of the conversation when they were queued: what they write
   // for the agent (an error code, "<script>", a product name) says little about the language they read.
-  private async whileWaiting(context: TurnContext, session: Session): Promise<void> {
+  private async whileWaiting(context: TurnContext, session: Session, next: () => Promise<void>): Promise<void> {
     const text = context.activity.text ?? '';
     const language = session.language;
     const command = this.command(text, false);
@@ -394,7 +399,18 @@ export class HandoffHub implements HandoffPort {
       return;
     }
     if (command === 'agent') {
-      await context.sendActivity(this.text('handoff.already_waiting', language, { position: this.store.position(session) }));
+      await context.sendActivity(withLeaveButton(this.deps.knowledge, language, this.text('handoff.already_waiting', language, { position: ordinal(this.store.position(session), language) })));
+      return;
+    }
+    // A question the bot can answer is answered; the seller keeps their place, the agent sees both in the transcript.
+    const classifier = this.deps.classifier;
+    if (classifier && isQuestionForTheBot(classifier, text, context.activity.attachments?.length ?? 0)) {
+      this.store.update(session.id, { summary: withSellerQuestion(withSellerMessage(session.summary, text, 0), text) });
+      this.relayToAgents(context, session);
+      this.broadcastQueue();
+      await next();
+      const still = this.text('handoff.still_in_line', language, { position: ordinal(this.store.position(session), language) });
+      await context.sendActivity(withLeaveButton(this.deps.knowledge, language, still));
       return;
     }
     // Details for the agent (the transcript keeps them); the bot stays quiet but for a first short ack.
@@ -402,7 +418,7 @@ export class HandoffHub implements HandoffPort {
     this.store.update(session.id, { summary, sellerAcked: true });
     this.relayToAgents(context, session);
     this.broadcastQueue();
-    if (!session.sellerAcked) await context.sendActivity(this.text('handoff.message_received', language));
+    if (!session.sellerAcked) await context.sendActivity(withLeaveButton(this.deps.knowledge, language, this.text('handoff.message_received', language)));
   }
 
   private async whileActive(context: TurnContext, session: Session): Promise<void> {
@@ -579,6 +595,8 @@ export class HandoffHub implements HandoffPort {
       lastMessage: session.summary.lastMessage,
       caseNumber: session.caseNumber,
       channelId: session.channelId,
+      ...(session.summary.oosTopic ? { topic: session.summary.oosTopic } : {}),
+      questions: session.summary.questions ?? [],
     };
   }
 
@@ -879,10 +897,11 @@ export class HandoffHub implements HandoffPort {
       if (improved && (position === 1 || now.getTime() - lastAt >= POSITION_UPDATE_MIN_MS)) {
         this.store.update(session.id, { lastNotifiedPosition: position, lastNotifiedAt: iso(now) });
         const wait = this.waitText(this.estimate(position), session.language);
-        await this.notify(session.conversationId, [this.message('handoff.position_update', session.language, { position, wait })], 'position update');
+        const update = this.text('handoff.position_update', session.language, { position: ordinal(position, session.language), wait });
+        await this.notify(session.conversationId, [withLeaveButton(this.deps.knowledge, session.language, update)], 'position update');
       } else if (!session.waitExceededNotified && elapsedMs > session.estimateMinutes * 60_000) {
         this.store.update(session.id, { waitExceededNotified: true });
-        await this.notify(session.conversationId, [this.message('handoff.wait_exceeded', session.language)], 'wait_exceeded');
+        await this.notify(session.conversationId, [withLeaveButton(this.deps.knowledge, session.language, this.text('handoff.wait_exceeded', session.language))], 'wait_exceeded');
       }
     }
     this.store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));

@@ -20,6 +20,10 @@ export interface SessionSummary {
   /** Messages the seller wrote since queuing. */
   messagesWhileWaiting: number;
   attachments: number;
+  /** A seller-center topic the bot does not cover, when that is why the seller was handed over. */
+  oosTopic?: string;
+  /** What the seller actually asked (not "상담사 연결해 주세요"), latest last. */
+  questions?: string[];
 }
 
 export interface Session {

@@ -6,6 +6,7 @@ import type { MenuEntry } from '../../knowledge/schema';
 import type { AttachmentInfo, SessionSummary } from './store';
 
 const LAST_MESSAGE_MAX = 160;
+const QUESTIONS_KEPT = 3;
 /** Topics worth naming; small talk and commands are not. */
 const SKIPPED_TOPICS = new Set<Intent>(['greeting', 'thanks', 'cancel', 'agent', 'none']);
 
@@ -51,11 +52,14 @@ export interface SummaryInput {
 
 export function buildSummary({ sellerTexts, attachments, classify, menu }: SummaryInput): SessionSummary {
   const topics: string[] = [];
+  const questions: string[] = [];
   let productNumber: string | null = null;
   for (const text of sellerTexts) {
     productNumber = extractProductNumber(text) ?? productNumber;
     if (!classify) continue;
     const intent = classify(text);
+    // The agent wants what the seller asked, not "상담사 연결해 주세요" or "감사합니다".
+    if (intent !== 'agent' && intent !== 'greeting' && intent !== 'thanks' && intent !== 'cancel' && text.trim().length > 1) questions.push(truncate(text, 80));
     if (SKIPPED_TOPICS.has(intent)) continue;
     const label = menu.find((m) => m.intent === intent)?.label.ko ?? intent;
     if (!topics.includes(label)) topics.push(label);
@@ -67,7 +71,13 @@ export function buildSummary({ sellerTexts, attachments, classify, menu }: Summa
     lastMessage: last ? truncate(last) : null,
     messagesWhileWaiting: 0,
     attachments,
+    questions: questions.slice(-QUESTIONS_KEPT),
   };
+}
+
+/** The summary with a question the seller asked (and the bot answered) while waiting. */
+export function withSellerQuestion(summary: SessionSummary, text: string): SessionSummary {
+  return { ...summary, questions: [...(summary.questions ?? []), truncate(text, 80)].slice(-QUESTIONS_KEPT) };
 }
 
 /** The summary updated with a message written while waiting. */
@@ -85,6 +95,7 @@ export function withSellerMessage(summary: SessionSummary, text: string, attachm
 export function describeSummary(summary: SessionSummary): string {
   const parts: string[] = [];
   if (summary.topics.length) parts.push(`주제: ${summary.topics.join(' → ')}`);
+  if (summary.questions?.length) parts.push(`질문: ${summary.questions.map((q) => `"${q}"`).join(' / ')}`);
   if (summary.productNumber) parts.push(`상품번호 ${summary.productNumber}`);
   if (summary.attachments) parts.push(`첨부 ${summary.attachments}개`);
   if (summary.lastMessage) parts.push(`마지막 메시지: "${summary.lastMessage}"`);

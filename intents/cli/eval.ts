@@ -1,5 +1,6 @@
 // npm run --silent eval -- --data FILE.jsonl [--json]   scores the classifier on labelled lines
 // npm run --silent eval -- --dump-training              prints the training examples as JSON lines
+// (with --conversations, bot/cli/eval.ts runs whole conversations through the bot instead)
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { IntentClassifier } from '../classifier';
@@ -28,7 +29,7 @@ function report(result: Evaluation): string {
   return lines.join('\n');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { data: { type: 'string' }, json: { type: 'boolean' }, 'dump-training': { type: 'boolean' } },
   });
@@ -36,7 +37,7 @@ function main(): void {
     for (const e of loadTrainingExamples()) process.stdout.write(`${JSON.stringify({ text: e.text, intent: e.intent })}\n`);
     return;
   }
-  if (!values.data) throw new Error('usage: npm run --silent eval -- --data FILE.jsonl [--json] | --dump-training');
+  if (!values.data) throw new Error('usage: npm run --silent eval -- --data FILE.jsonl [--json] | --conversations FILE.json [--json] | --dump-training');
   // npm runs scripts from the project folder; INIT_CWD is where the user typed the command.
   const file = resolve(process.env.INIT_CWD ?? process.cwd(), values.data);
   const result = evaluate(IntentClassifier.fromProjectData(), readJsonl(file));
@@ -48,9 +49,7 @@ function main(): void {
   }
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error: unknown) => {
   process.stderr.write(`${(error as Error).message}\n`);
   process.exit(2);
-}
+});

@@ -49,7 +49,7 @@ test('a seller and an agent, from the welcome to the closing summary and back to
 
   // Mid-dialog, an agent: the queue position, then the details and a screenshot while waiting.
   await seller.say('상담사 연결해 주세요');
-  await seller.botSays(/대기 순서: 1번째/);
+  await seller.botSays(/대기 순서: 첫 번째/);
   await seller.say('상품번호 1234567890 을 어제 실수로 삭제했어요');
   const shot = await seller.page.screenshot();
   await seller.attach('삭제된 상품 화면.png', 'image/png', shot);

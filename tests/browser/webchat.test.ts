@@ -1,5 +1,6 @@
-// The seller's page in real Chromium: English, a 360 px phone (cards, buttons, typing), a reload, and
-// the agent console's defences (seller HTML shown as text, a wrong token refused).
+// The seller's page in real Chromium: English, a 360 px phone (cards, buttons, typing), a reload, the
+// queue (answers while waiting, the 대기 취소 button), and the agent console's defences (seller HTML
+// shown as text, a wrong token refused).
 import type { Browser, Page } from 'playwright-core';
 import { loadKnowledge } from '../../knowledge';
 import { MINJI } from '../handoff/helpers';
@@ -98,7 +99,7 @@ test('a 360 px phone: the layout fits, and buttons, hero cards and typing render
   await screenshot(page, 'phone-360-hero-card');
   // The card's button talks like the seller typing it: into the queue.
   await card.getByRole('button', { name: '상담사 연결' }).click();
-  await seller.botSays(/대기 순서: 1번째/);
+  await seller.botSays(/대기 순서: 첫 번째/);
   await screenshot(page, 'phone-360-queued');
   expect(pageProblems(page)).toEqual([]);
   await context.close();
@@ -175,4 +176,40 @@ test('the console shows a seller\'s <script> and <img onerror> as plain text, an
   await screenshot(agentPerson.page, 'console-hostile-text');
   await sellerPerson.context.close();
   await agentPerson.context.close();
+});
+
+test('a waiting seller gets answers, keeps their place, and leaves with the 대기 취소 button', async () => {
+  const { page, context } = await newPerson(browser);
+  const seller = new SellerPage(page);
+  await seller.open(bot.url);
+  await seller.botSays(knowledge.text('welcome', 'ko').split('\n')[0]!);
+
+  await seller.say('사람 상담사한테 물어보고 싶어요');
+  // (Sellers of the tests above are still in the queue, so the place is not always the first.)
+  const queued = await seller.botSays(/대기 순서: [가-힣]+ 번째/);
+  // One message: nobody is online, so no minutes estimate, and it says how to leave.
+  expect(await queued.textContent()).not.toMatch(/약 \d+분/);
+  // (Web Chat's markdown curls the closing quotes.)
+  expect(await queued.textContent()).toMatch(/['‘’]대기 취소['‘’]를 누르거나 ['‘’]취소['‘’]라고 보내 주세요/);
+  const leave = seller.suggestedAction(knowledge.text('button.leave_queue', 'ko'));
+  await leave.waitFor();
+
+  // The agent sees the seller's real question, not "연결해 주세요".
+  const agentSide = await newPerson(browser);
+  const agent = new AgentConsole(agentSide.page);
+  await agent.signIn(bot.url, MINJI.token);
+
+  await seller.say('기다리는 동안요, 주말에도 상담하나요?');
+  await seller.botSays('주말에는 상담 가능 시간이');
+  await seller.botSays(/대기 순서는 그대로예요\. \([가-힣]+ 번째\)/);
+  const entry = agent.waitingEntry(/주말에도 상담하나요/);
+  await entry.waitFor();
+
+  await screenshot(page, 'queue-answer');
+  await seller.suggestedAction(knowledge.text('button.leave_queue', 'ko')).click();
+  await seller.botSays(knowledge.text('handoff.left_queue', 'ko').split('\n')[0]!);
+  await eventually(() => agent.page.locator('#list-waiting li.entry', { hasText: /주말에도 상담하나요/ }).count(), (n) => n === 0);
+  expect(pageProblems(page)).toEqual([]);
+  await agentSide.context.close();
+  await context.close();
 });

@@ -1,11 +1,12 @@
 // Test doubles for what the dialogs need from the rest of the bot.
 import type { TurnContext } from 'botbuilder';
-import type { HandoffPort, HandoffReason } from '../../dialogs/services';
+import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 
 export interface RecordedHandoff {
   reason: HandoffReason;
   text?: string;
   conversationId?: string;
+  topic?: string;
 }
 
 export type QueueSnapshot = ReturnType<HandoffPort['snapshot']>;
@@ -21,8 +22,8 @@ export class FakeHandoff implements HandoffPort {
 
   constructor(public queue: QueueSnapshot = { waiting: 0, estimatedWaitMinutes: 0, agentsOnline: 1 }) {}
 
-  async request(context: TurnContext, reason: HandoffReason): Promise<void> {
-    this.requests.push({ reason, text: context.activity.text, conversationId: context.activity.conversation?.id });
+  async request(context: TurnContext, reason: HandoffReason, details: HandoffDetails = {}): Promise<void> {
+    this.requests.push({ reason, text: context.activity.text, conversationId: context.activity.conversation?.id, ...(details.topic ? { topic: details.topic } : {}) });
     await context.sendActivity(handoffMarker(reason));
   }
 

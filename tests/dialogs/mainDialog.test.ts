@@ -24,9 +24,9 @@ describe('routing', () => {
   test.each([
     ['상품 삭제하는 법 알려주세요', 'delete_product.steps'],
     ['삭제한 상품 복구할 수 있나요?', 'restore.policy'],
-    ['상품 지우면 구매자한테 알림 가요?', 'notice.answer'],
+    ['삭제하면 구매자는 어떻게 돼요?', 'notice.answer'],
     ['상담 전에 뭘 준비해야 하나요', 'prepare.checklist'],
-    ['고객센터 전화번호 어디서 봐요?', 'channels.intro'],
+    ['고객센터에 연락하는 방법 알려주세요', 'channels.intro'],
     ['상담 연결까지 얼마나 기다려야 해요?', 'wait.answer'],
     ['몇 시까지 상담해요?', 'hours.always'],
     ['감사합니다', 'thanks'],
@@ -140,13 +140,13 @@ describe('interruptions while a question waits', () => {
     expect(stackIsEmpty()).toBe(true);
   });
 
-  test('unrelated → re-prompt once with the same buttons; unrelated again → normal handling (none → handoff)', async () => {
-    const reprompt = await chat.say('배송비 설정은 어떻게 해요?');
+  test('not understood → re-prompt once with the same buttons; not understood again → normal handling (none → handoff)', async () => {
+    const reprompt = await chat.say('어제 말씀드린 그 건 어떻게 됐어요?');
     expect(texts(reprompt)).toEqual([t('reprompt')]);
     expect(buttons(reprompt[0])).toEqual([...yesNoLabels('ko'), t('button.agent')]);
     expect(services.handoff.requests).toEqual([]);
 
-    expect(texts(await chat.say('정산은 언제 되나요?'))).toEqual([handoffMarker('no_match')]);
+    expect(texts(await chat.say('지난번에 얘기한 그거요'))).toEqual([handoffMarker('no_match')]);
     expect(services.handoff.requests.map((r) => r.reason)).toEqual(['no_match']);
     expect(stackIsEmpty()).toBe(true);
   });
@@ -184,12 +184,14 @@ describe('interruptions inside a nested dialog are handled once, by the outermos
   });
 
   test('switching topic from the inner question', async () => {
-    expect(texts(await chat.say('구매자한테 알림이 가나요?'))).toEqual([t('notice.answer')]);
+    expect(texts(await chat.say('구매자한테 알림이 가나요?'))).toEqual([knowledge.facets.customer_notice.notified.ko]);
     expect(stackIsEmpty()).toBe(true);
   });
 
-  test('asking for the current topic again is not a switch: it gets the re-prompt', async () => {
-    expect(texts(await chat.say('삭제가 안 돼요'))).toEqual([t('reprompt')]);
+  test('asking for the current topic again is answered again, not met with the "use the buttons" text', async () => {
+    const replies = await chat.say('삭제가 안 돼요');
+    expect(texts(replies)).toEqual([t('delete_problem.ask')]);
+    expect(buttons(replies[0])).toEqual(knowledge.problems.map((p) => p.label.ko));
   });
 });
 
@@ -210,33 +212,33 @@ describe('messages no topic claims', () => {
 
   test('FALLBACK_HANDOFF_AFTER=2: not_understood with the menu first, the second miss in a row hands off', async () => {
     start('ko', { FALLBACK_HANDOFF_AFTER: 2 });
-    const first = await chat.say('배송비 설정은 어떻게 해요?');
+    const first = await chat.say('어제 말씀드린 그 건 어떻게 됐어요?');
     expect(texts(first)).toEqual([t('not_understood')]);
     expect(buttons(first[0])).toEqual(menuLabels('ko'));
-    expect(texts(await chat.say('정산은 언제 들어와요?'))).toEqual([handoffMarker('no_match')]);
+    expect(texts(await chat.say('지난번에 얘기한 그거요'))).toEqual([handoffMarker('no_match')]);
     // The count starts again after a handoff.
-    expect(texts(await chat.say('리뷰 삭제하고 싶어요'))).toEqual([t('not_understood')]);
+    expect(texts(await chat.say('그 뭐냐 아까 그거요'))).toEqual([t('not_understood')]);
   });
 
   test('a matched message in between resets the count', async () => {
     start('en', { FALLBACK_HANDOFF_AFTER: 2 });
-    expect(texts(await chat.say('How do I change my shipping fee?'))).toEqual([t('not_understood', 'en')]);
+    expect(texts(await chat.say('What happened to the thing from yesterday?'))).toEqual([t('not_understood', 'en')]);
     await chat.say('What are your opening hours?');
-    expect(texts(await chat.say('When is my settlement paid?'))).toEqual([t('not_understood', 'en')]);
+    expect(texts(await chat.say('Any news on that thing from before?'))).toEqual([t('not_understood', 'en')]);
     expect(services.handoff.requests).toEqual([]);
   });
 
   test('a prompt answer counts as matched too', async () => {
     start('ko', { FALLBACK_HANDOFF_AFTER: 2 });
-    await chat.say('배송비 설정은 어떻게 해요?');
+    await chat.say('어제 말씀드린 그 건 어떻게 됐어요?');
     await chat.say('상품 삭제 방법');
     await chat.say('예');
-    expect(texts(await chat.say('정산은 언제 들어와요?'))).toEqual([t('not_understood')]);
+    expect(texts(await chat.say('지난번에 얘기한 그거요'))).toEqual([t('not_understood')]);
   });
 
   test('FALLBACK_HANDOFF_AFTER=0: never hands off', async () => {
     start('ko', { FALLBACK_HANDOFF_AFTER: 0 });
-    for (let i = 0; i < 3; i++) expect(texts(await chat.say('배송비 설정은 어떻게 해요?'))).toEqual([t('not_understood')]);
+    for (let i = 0; i < 3; i++) expect(texts(await chat.say('어제 말씀드린 그 건 어떻게 됐어요?'))).toEqual([t('not_understood')]);
     expect(services.handoff.requests).toEqual([]);
   });
 });

@@ -113,7 +113,7 @@ describe('what the dialogs cannot read', () => {
   test('the language is judged on the part that is kept, not on what was cut off', async () => {
     start({ MAX_MESSAGE_LENGTH: 50 });
     await join('en-US');
-    const kept = 'What are your opening hours, please tell me today?';
+    const kept = 'What are your opening hours, please tell me, asap?';
     expect(kept).toHaveLength(50);
     const replies = await chat.say(`${kept}${'가'.repeat(500)}`);
     expect(texts(replies)).toEqual([t('message_truncated', 'en', { max: 50 }), t('hours.always', 'en')]);

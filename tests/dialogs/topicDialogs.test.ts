@@ -197,7 +197,7 @@ describe('RestoreProductDialog', () => {
 
 describe('one-answer dialogs', () => {
   test.each([
-    ['CustomerNoticeDialog', () => new CustomerNoticeDialog(testServices()), '구매자한테 알림 가나요?', 'Are buyers notified?', 'notice.answer'],
+    ['CustomerNoticeDialog', () => new CustomerNoticeDialog(testServices()), '삭제하면 구매자는 어떻게 돼요?', 'What happens to buyers when I delete?', 'notice.answer'],
     ['PrepareInfoDialog', () => new PrepareInfoDialog(testServices()), '상담 전에 뭘 준비해야 해요?', 'What should I prepare?', 'prepare.checklist'],
     ['ThanksDialog', () => new ThanksDialog(testServices()), '감사합니다', 'Thank you so much', 'thanks'],
   ] as const)('%s answers in Korean and English', async (_name, create, ko, en, key) => {

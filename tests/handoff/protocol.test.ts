@@ -40,7 +40,7 @@ test('handoff.initiate carries the transcript; a spoofed handoff.status on the l
   await seller.say('상품 삭제 어떻게 해요?');
   const replies = await seller.say('상담사 연결해 주세요');
   expect(replies[0]).toMatch(/^상담사에게 연결하고 있어요/);
-  expect(replies).toContain(k.text('handoff.invite_details', 'ko'));
+  expect(replies[0]).toContain(k.text('handoff.invite_details', 'ko'));
 
   const [waiting] = (await queue(bot, agent)).waiting;
   const initiate = (channel.received.get('protocol-seller') ?? []).find((a) => a.type === 'event' && a.name === 'handoff.initiate');

@@ -54,12 +54,13 @@ test('asking for an agent mid-dialog queues at once; details go to the agent, no
   expect(await seller.say('상품 삭제 어떻게 해요?')).toContain(ko('delete_product.ask_resolved'));
 
   const replies = await seller.say('상담사 연결해 주세요');
-  expect(replies.slice(0, 3)).toEqual([
-    ko('handoff.queued', { position: 1, wait: waitKo(5) }),
-    ko('handoff.invite_details'),
-    ko('handoff.no_agents_online'), // nobody has the console open: said honestly, with the alternatives
-  ]);
-  expect(replies[3]).toContain(k.channels.find((c) => c.id === 'inquiry')!.name.ko);
+  // One message. Nobody has the console open: said honestly, with the alternatives and no minutes estimate.
+  expect(replies).toHaveLength(1);
+  expect(replies[0].startsWith(ko('handoff.queued_no_agents', { position: '첫 번째' }))).toBe(true);
+  expect(replies[0]).not.toContain(waitKo(5));
+  expect(replies[0]).toContain(k.channels.find((c) => c.id === 'inquiry')!.name.ko);
+  expect(replies[0]).toContain(ko('handoff.invite_details'));
+  expect(replies[0]).toContain(ko('handoff.leave_hint'));
 
   const { waiting, active } = await queue(bot);
   expect(active).toEqual([]);
@@ -71,7 +72,7 @@ test('asking for an agent mid-dialog queues at once; details go to the agent, no
   expect(await seller.say('상품번호 1234567890 삭제 버튼이 안 눌려요')).toEqual([ko('handoff.message_received')]);
   const screenshot = { contentType: 'image/png', contentUrl: 'http://127.0.0.1:1/screenshot.png', name: 'screenshot.png' };
   expect(await seller.say('', { attachments: [screenshot] })).toEqual([]);
-  expect(await seller.say('상담사')).toEqual([ko('handoff.already_waiting', { position: 1 })]);
+  expect(await seller.say('상담사')).toEqual([ko('handoff.already_waiting', { position: '첫 번째' })]);
 
   const [entry] = (await queue(bot)).waiting;
   expect(entry.productNumber).toBe('1234567890');
@@ -242,14 +243,14 @@ test('cancel while waiting leaves the queue, the bot answers again, asking again
     const started = events.next((e) => e.event === 'waiting' && e.data.conversationId === 'ahead-en');
     await ahead.say('Hello', { locale: 'en-US' });
     const english = await ahead.say('I need a human agent', { locale: 'en-US' });
-    expect(english[0]).toBe(k.text('handoff.queued', 'en', { position: 1, wait: k.text('handoff.wait_minutes', 'en', { minutes: waitEn }) }));
-    expect(english).not.toContain(k.text('handoff.no_agents_online', 'en')); // an agent has the stream open
+    expect(english[0].startsWith(k.text('handoff.queued', 'en', { position: '1st', wait: k.text('handoff.wait_minutes', 'en', { minutes: waitEn }) }))).toBe(true);
+    expect(english[0]).not.toContain(k.text('handoff.queued_no_agents', 'en', { position: '1st' })); // an agent has the stream open
     expect((await started).data).toMatchObject({ position: 1, language: 'en', reason: 'requested' });
 
     const seller = new Seller(bot, channel, 'cancel');
     await seller.say('상품 삭제 어떻게 해요?');
     const queued = await seller.say('상담사 연결해 주세요');
-    expect(queued[0]).toMatch(new RegExp(`^${escapeRegExp(ko('handoff.queued', { position: 2, wait: '\u0000' })).replace('\u0000', '\\d+분')}$`));
+    expect(queued[0]).toMatch(new RegExp(`^${escapeRegExp(ko('handoff.queued', { position: '두 번째', wait: '\u0000' })).replace('\u0000', '\\d+분')}\n`));
 
     const cancelled = events.next((e) => e.event === 'cancelled' && e.data.conversationId === 'cancel');
     expect(await seller.say('대기 취소')).toEqual([ko('handoff.left_queue')]);
@@ -258,7 +259,7 @@ test('cancel while waiting leaves the queue, the bot answers again, asking again
 
     expect(await seller.say('상품 삭제 어떻게 해요?')).toContain(ko('delete_product.ask_resolved'));
     const again = await seller.say('상담사');
-    expect(again[0]).toMatch(new RegExp(`^${escapeRegExp(ko('handoff.queued', { position: 2, wait: '\u0000' })).replace('\u0000', '\\d+분')}$`));
+    expect(again[0]).toMatch(new RegExp(`^${escapeRegExp(ko('handoff.queued', { position: '두 번째', wait: '\u0000' })).replace('\u0000', '\\d+분')}\n`));
     expect((await queue(bot)).waiting.map((w) => [w.conversationId, w.position])).toEqual([
       ['ahead-en', 1],
       ['cancel', 2],
@@ -277,14 +278,14 @@ test('a message no intent matches starts the handoff with a reason; noise never 
   await seller.say('안녕하세요');
   const replies = await seller.say('오늘 저녁 메뉴 추천해 주세요');
   expect(replies[0]).toBe(ko('handoff.no_match'));
-  expect(replies[1]).toMatch(new RegExp(`^${escapeRegExp(ko('handoff.queued', { position: 1, wait: '\u0000' })).replace('\u0000', '\\d+분')}$`));
+  expect(replies[1].startsWith(ko('handoff.queued_no_agents', { position: '첫 번째' }))).toBe(true);
   expect((await queue(bot)).waiting).toEqual([expect.objectContaining({ conversationId: 'no-match', reason: 'no_match', lastMessage: '오늘 저녁 메뉴 추천해 주세요' })]);
   expect(await seller.say('취소')).toEqual([ko('handoff.left_queue')]);
 
   const noisy = new Seller(bot, channel, 'noise');
   for (const text of ['ㅋㅋㅋ', '😀', 'asdfgh', '네', 'ㅎㅎ']) {
     const answer = await noisy.say(text);
-    expect(answer.some((t) => t.startsWith(ko('handoff.no_match')) || t.startsWith(ko('handoff.queued').split('\n')[0]))).toBe(false);
+    expect(answer.some((t) => t.startsWith(ko('handoff.no_match')) || t.startsWith(ko('handoff.queued_no_agents').split(' (')[0]))).toBe(false);
   }
   expect((await queue(bot)).waiting).toEqual([]);
 });

@@ -1,4 +1,5 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { CUES_FILE, loadCues } from '../../intents/reading';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KNOWLEDGE_DIR, KnowledgeError, RESPONSE_KEYS, RESPONSE_PLACEHOLDERS, loadKnowledge } from '../../knowledge';
@@ -61,5 +62,20 @@ describe('a broken knowledge file stops loading with the file and key named', ()
   test('a missing contact channel', () => {
     edit('channels.json', (d) => d.pop());
     expect(() => loadKnowledge(dir)).toThrow(/channels\.json: missing channel ids: inquiry/);
+  });
+
+  test('a missing facet text, and a named topic without a name', () => {
+    edit('facets.json', (d) => delete d.hours.weekend.en);
+    expect(() => loadKnowledge(dir)).toThrow(/facets\.json: hours\.weekend\.en: missing/);
+    edit('facets.json', (d) => (d.hours.weekend.en = 'Weekends may differ.'));
+    edit('outOfScope.json', (d) => delete d.settlement);
+    expect(() => loadKnowledge(dir)).toThrow(/outOfScope\.json: settlement: missing/);
+  });
+
+  test('cues for a facet the answers do not know are refused', () => {
+    const cues = JSON.parse(readFileSync(CUES_FILE, 'utf8'));
+    cues.facets.hours.lunch = { ko: ['점심'], en: ['lunch'] };
+    writeFileSync(join(dir, 'cues.json'), JSON.stringify(cues));
+    expect(() => loadCues(join(dir, 'cues.json'))).toThrow(/cues\.json: facets\.hours: .*lunch/);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntentClassifier } from '../../intents/classifier';
 import { evaluate } from '../../intents/evaluate';
@@ -11,6 +11,16 @@ const heldOut: { text: string; intent: Intent }[] = readFileSync(join(__dirname,
   .split('\n')
   .map((line) => JSON.parse(line));
 
+/** What sellers say in every held-out conversation set (tests/conversations/*.json): held out the same way. */
+const conversationsDir = join(__dirname, '..', 'conversations');
+const conversationTurns: string[] = readdirSync(conversationsDir)
+  .filter((name) => name.endsWith('.json'))
+  .flatMap((name) =>
+    (JSON.parse(readFileSync(join(conversationsDir, name), 'utf8')) as { conversations: { turns: { say: string }[] }[] }).conversations.flatMap((c) =>
+      c.turns.map((t) => t.say),
+    ),
+  );
+
 const classifier = IntentClassifier.fromProjectData();
 
 describe('intent classifier on the held-out set', () => {
@@ -18,7 +28,7 @@ describe('intent classifier on the held-out set', () => {
   // training utterance may be within one typo of a held-out one (compared as utteranceKeys, by length
   // bucket). Two keys of at most one character are one edit apart whatever they say ("네" and "ㄳ"),
   // so only an exact copy counts between those.
-  test('no held-out utterance is in the training data, not even one typo away', () => {
+  test('no held-out utterance (single messages and conversation turns) is in the training data, not even one typo away', () => {
     const trainedByLength = new Map<number, { key: string; text: string }[]>();
     for (const e of loadTrainingExamples()) {
       const key = utteranceKey(e.text);
@@ -27,7 +37,7 @@ describe('intent classifier on the held-out set', () => {
       trainedByLength.set(key.length, bucket);
     }
     const leaked: { heldOut: string; training: string }[] = [];
-    for (const h of heldOut) {
+    for (const h of [...heldOut, ...conversationTurns.map((text) => ({ text }))]) {
       const key = utteranceKey(h.text);
       for (const length of [key.length - 1, key.length, key.length + 1]) {
         for (const t of trainedByLength.get(length) ?? []) {

@@ -20,6 +20,31 @@ test('classify prints one JSON object with intent, score and a full ranking', ()
   expect(result.ranking.map((r: { intent: string }) => r.intent).sort()).toEqual([...INTENTS].sort());
 });
 
+test('classify keeps the fixed intent ids; facets, named out-of-scope topics and acts are extra fields', () => {
+  const named = JSON.parse(npm(['classify', '--', '정산금은 언제 들어오나요']));
+  expect(named).toMatchObject({ intent: 'none', oosTopic: 'settlement' });
+  const facet = JSON.parse(npm(['classify', '--', 'are you open on saturdays?']));
+  expect(facet).toMatchObject({ intent: 'hours', facet: 'weekend' });
+  const farewell = JSON.parse(npm(['classify', '--', '그럼 이만 안녕히 계세요']));
+  expect(INTENTS).toContain(farewell.intent);
+  expect(farewell.act).toBe('farewell');
+  const two = JSON.parse(npm(['classify', '--', 'what are your hours and how long do emails take?']));
+  expect(two.parts).toEqual([{ intent: 'hours' }, { intent: 'wait_time', facet: 'email' }]);
+});
+
+test('eval --conversations runs the conversation set through the bot and reports turn accuracy as JSON', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eval-'));
+  try {
+    const set = { conversations: [{ id: 'two', language: 'en', turns: [{ say: 'when are you open?', expect: { answers: ['hours'] } }, { say: 'sundays too?', expect: { answers: ['hours.weekend'] } }] }] };
+    writeFileSync(join(dir, 'set.json'), JSON.stringify(set));
+    const report = JSON.parse(npm(['eval', '--', '--conversations', 'set.json', '--json'], dir));
+    expect(report).toMatchObject({ conversations: 1, turns: 2, correct: 2, turnAccuracy: 1 });
+    expect(npm(['eval', '--', '--conversations', 'set.json'], dir)).toMatch(/turn accuracy +100\.0% \(2\/2 turns\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('eval reads a file relative to where it was run and reports metrics as JSON', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eval-'));
   try {

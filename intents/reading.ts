@@ -1,0 +1,325 @@
+// Reading a message in its conversation: the classifier's intent plus what a person would hear in it —
+// the part of the topic asked about (facet), a named topic the bot does not cover, an act (farewell,
+// identity, complaint), negated requests ("상담사 말고"), several questions in one message, and short
+// follow-ups understood against the topic just answered. The intent stays one of the fixed ids.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { projectPath } from './paths';
+import type { Classification, IntentClassifier } from './classifier';
+import { type Intent, isIntent } from './intentIds';
+import { compact, normalizeText } from './normalize';
+
+export const FACETS = {
+  delete_product: ['bulk', 'where', 'data_loss'],
+  delete_problem: ['error', 'button', 'partial', 'still_visible'],
+  restore_product: ['deadline', 'self', 'who', 'send'],
+  customer_notice: ['how_to_tell', 'buyers_see', 'notified'],
+  prepare_info: ['screenshot', 'order', 'login', 'product', 'date'],
+  contact_channels: ['phone', 'chat', 'email', 'inquiry', 'where'],
+  wait_time: ['phone', 'chat', 'email', 'inquiry'],
+  hours: ['weekend', 'holiday', 'night', 'now'],
+} as const satisfies Partial<Record<Intent, readonly string[]>>;
+
+export type FacetTopic = keyof typeof FACETS;
+export const OUT_OF_SCOPE_TOPICS = ['settlement', 'fees', 'review', 'order', 'account', 'option', 'shipping', 'returns', 'product_edit', 'ads', 'tax'] as const;
+export type OutOfScopeTopic = (typeof OUT_OF_SCOPE_TOPICS)[number];
+export const ACTS = ['farewell', 'identity', 'complaint'] as const;
+export type Act = (typeof ACTS)[number];
+
+const CHANNEL_FACETS = new Set(['phone', 'chat', 'email', 'inquiry']);
+
+const cueList = z.strictObject({ ko: z.array(z.string().min(1)), en: z.array(z.string().min(1)) });
+const facetCues = (topic: FacetTopic) => z.strictObject(Object.fromEntries(FACETS[topic].map((f) => [f, cueList])) as Record<string, typeof cueList>);
+const cuesSchema = z.strictObject({
+  about: z.string().optional(),
+  facets: z.strictObject(Object.fromEntries((Object.keys(FACETS) as FacetTopic[]).map((t) => [t, facetCues(t)])) as Record<FacetTopic, ReturnType<typeof facetCues>>),
+  outOfScope: z.strictObject(Object.fromEntries(OUT_OF_SCOPE_TOPICS.map((t) => [t, cueList])) as Record<OutOfScopeTopic, typeof cueList>),
+  acts: z.strictObject(Object.fromEntries(ACTS.map((a) => [a, cueList])) as Record<Act, typeof cueList>),
+});
+
+export const CUES_FILE = projectPath('intents', 'cues.json');
+
+/** A compiled cue list: Korean stems looked up in the spaceless text, English words as whole words (plural too). */
+interface Matcher {
+  ko: string[];
+  en: RegExp | undefined;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function matcher(list: z.infer<typeof cueList>): Matcher {
+  const en = list.en.map((w) => escape(w.toLowerCase()).replace(/ /g, '\\s+'));
+  return { ko: list.ko.map((k) => compact(normalizeText(k))), en: en.length ? new RegExp(`(?:^|[^a-z0-9])(?:${en.join('|')})s?(?![a-z0-9])`) : undefined };
+}
+
+export interface Cues {
+  facets: Record<FacetTopic, [string, Matcher][]>;
+  outOfScope: [OutOfScopeTopic, Matcher][];
+  acts: Record<Act, Matcher>;
+}
+
+export class CuesError extends Error {
+  override name = 'CuesError';
+}
+
+export function loadCues(file = CUES_FILE): Cues {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new CuesError(`${file}: ${(error as Error).message}`);
+  }
+  const parsed = cuesSchema.safeParse(raw);
+  if (!parsed.success) throw new CuesError(parsed.error.issues.map((i) => `${file}: ${i.path.join('.')}: ${i.message}`).join('\n'));
+  const data = parsed.data;
+  return {
+    facets: Object.fromEntries(
+      (Object.keys(FACETS) as FacetTopic[]).map((t) => [t, FACETS[t].map((f) => [f, matcher((data.facets[t] as Record<string, z.infer<typeof cueList>>)[f])])]),
+    ) as Cues['facets'],
+    outOfScope: OUT_OF_SCOPE_TOPICS.map((t) => [t, matcher(data.outOfScope[t])]),
+    acts: Object.fromEntries(ACTS.map((a) => [a, matcher(data.acts[a])])) as Cues['acts'],
+  };
+}
+
+/** The message in the two forms cues are matched against. */
+interface Text {
+  spaced: string;
+  spaceless: string;
+}
+
+function textOf(raw: string): Text {
+  const spaced = normalizeText(raw);
+  return { spaced, spaceless: compact(spaced) };
+}
+
+function matches(m: Matcher, text: Text): boolean {
+  return m.ko.some((k) => k && text.spaceless.includes(k)) || (m.en !== undefined && m.en.test(text.spaced));
+}
+
+export interface Reading {
+  intent: Intent;
+  score: number;
+  facet?: string;
+  oosTopic?: OutOfScopeTopic;
+  act?: Act;
+  /** Two or three questions in one message, in the seller's order. */
+  parts?: Reading[];
+  /** Two in-scope intents close together, neither firm: worth asking which. */
+  alternatives?: [Intent, Intent];
+  /** Understood against the previous topic rather than on its own. */
+  followUp?: boolean;
+  /** Says nothing to act on ("상담사는 필요 없어요" alone): a nudge and the menu, never a miss. */
+  nudge?: boolean;
+}
+
+export interface TopicContext {
+  topic: Intent;
+  facet?: string;
+}
+
+/** Topics a follow-up can refine, and that count as a question in a message of several. */
+const QUESTION_TOPICS = new Set<Intent>(['delete_product', 'delete_problem', 'restore_product', 'customer_notice', 'prepare_info', 'contact_channels', 'wait_time', 'hours']);
+/**
+ * Traps near the domain: deleting something that is not a product (an option, a review, the account or
+ * store) is not product deletion, and cancelling an order is not cancelling this chat. Other named
+ * topics next to a deletion question ("재고 없는 상품 지우기", "복구하면 리뷰도 돌아오나요?") stay in scope.
+ */
+const TRAPS: Partial<Record<OutOfScopeTopic, ReadonlySet<Intent>>> = {
+  option: new Set(['delete_product', 'delete_problem']),
+  review: new Set(['delete_product', 'delete_problem']),
+  account: new Set(['delete_product', 'delete_problem', 'cancel']),
+  order: new Set(['cancel']),
+};
+
+/** Below this a classifier intent is a guess that a clause of a longer message must not be split into. */
+const PART_CONFIDENCE = 0.6;
+/** A classifier answer this firm, on a message that is not elliptical, is a new topic context cannot override. */
+const CLEAR_TOPIC = 0.9;
+/** Ambiguity: best in-scope below this, runner-up at least RUNNER_UP. */
+const AMBIGUOUS_BELOW = 0.6;
+const RUNNER_UP = 0.1;
+/** Messages up to this many letters (spaces aside) or words lean on the conversation for their meaning. */
+const ELLIPTICAL_LETTERS = 12;
+const ELLIPTICAL_WORDS = 4;
+const MAX_PARTS = 3;
+/** Longer messages that mention who the bot is are about something else too. */
+const IDENTITY_MAX_WORDS = 8;
+
+const ANAPHOR = /^(그럼|그러면|그건|그거|그게|거기|그때|그리고|근데|and|what about|how about|then|so)\b|(?:^|\s)(that|it|those)(?:\s|$|\?)/;
+/** "상담원이랑 통화하려면…": the agent here is who the seller talks with, not a question of its own. */
+const AGENT_COMPANION = /(상담사|상담원|직원|사람)\s?님?\s?(?:이랑|랑|하고|과|와)\s+/g;
+const LEADING_CONJUNCTION = /^(그리고|또|근데|그럼|아|and|also|plus|then)\s+/;
+/** Clause boundaries: sentence ends, commas, "그리고"/"and", and Korean "A랑/이랑/하고 B". */
+const CLAUSE_BREAK = /[?？!]+\s*|[,，;]\s*|\s+(?:그리고|and)\s+|(?<=[가-힣])(?:이랑|랑)\s+|\s+하고\s+/;
+
+// "X 말고 Y", "X는 됐고 Y", "no need for X, Y": X is what the seller does not want.
+const KO_NEGATION = /^(.{0,40}?)(?:말고|말구|(?:은|는|도)?\s*됐(?:고|구)요?|(?:은|는)?\s*필요\s*없(?:고|구|어요|습니다)|(?:은|는)?\s*안\s*해도\s*(?:되고|돼요))[\s,.]*(.*)$/s;
+const EN_NEGATION =
+  /^(.{0,60}?)\b(?:no need (?:for|of)|(?:i )?(?:don'?t|do not) need|not)\s+(?:an?\s+|to (?:talk|speak) to\s+(?:an?\s+)?)?(agent|human|person|representative|operator|bot|robot|machine)s?\b[\s,.;]*(.*)$/s;
+const AGENT_WORDS = /상담사|상담원|사람|직원|연결|agent|human|person|representative|operator/;
+const BOT_WORDS = /봇|챗봇|로봇|기계|자동응답|\bbot\b|robot|machine/;
+
+interface Negation {
+  /** What is left to read once the negated part is set aside. */
+  rest: string;
+  negatedAgent: boolean;
+  /** "봇 말고 사람", "a person, not a bot": the seller asks for a person. */
+  wantsPerson: boolean;
+}
+
+function readNegation(text: string): Negation | undefined {
+  const normalized = normalizeText(text);
+  const ko = KO_NEGATION.exec(normalized);
+  if (ko && ko[1].trim()) {
+    const negated = ko[1];
+    const rest = ko[2].trim();
+    if (BOT_WORDS.test(negated)) return { rest, negatedAgent: false, wantsPerson: true };
+    return { rest, negatedAgent: AGENT_WORDS.test(negated), wantsPerson: false };
+  }
+  const en = EN_NEGATION.exec(normalized);
+  if (en) {
+    const [, before, negated, after] = en;
+    const rest = `${before} ${after}`.replace(/^[\s,.;]+|[\s,.;]+$/g, '');
+    if (BOT_WORDS.test(negated)) return { rest, negatedAgent: false, wantsPerson: AGENT_WORDS.test(rest) };
+    return { rest, negatedAgent: true, wantsPerson: false };
+  }
+  return undefined;
+}
+
+function isElliptical(text: Text): boolean {
+  const words = text.spaced.split(' ').length;
+  return text.spaceless.length <= ELLIPTICAL_LETTERS || (/^[\x00-\x7f]*$/.test(text.spaced) && words <= ELLIPTICAL_WORDS) || ANAPHOR.test(text.spaced);
+}
+
+export class MessageReader {
+  constructor(
+    private readonly classifier: Pick<IntentClassifier, 'classify'>,
+    private readonly cues: Cues = loadCues(),
+  ) {}
+
+  facetOf(topic: Intent, raw: string | Text): string | undefined {
+    const facets = this.cues.facets[topic as FacetTopic];
+    if (!facets) return undefined;
+    const text = typeof raw === 'string' ? textOf(raw) : raw;
+    return facets.find(([, m]) => matches(m, text))?.[0];
+  }
+
+  private outOfScopeTopic(text: Text): OutOfScopeTopic | undefined {
+    return this.cues.outOfScope.find(([, m]) => matches(m, text))?.[0];
+  }
+
+  private act(text: Text): Act | undefined {
+    return ACTS.find((a) => matches(this.cues.acts[a], text));
+  }
+
+  read(raw: string, previous?: TopicContext): Reading {
+    const negation = readNegation(raw);
+    if (negation?.wantsPerson) return { intent: 'agent', score: 1 };
+    const source = negation ? negation.rest : raw;
+    const text = textOf(source);
+    if (negation && !text.spaceless) return { intent: 'none', score: 1, nudge: true };
+    const classification = this.classifier.classify(source);
+    const reading = this.readOne(text, classification, previous);
+    // "상담사는 됐고" never asks for an agent, whatever else the rest says.
+    if (negation?.negatedAgent && reading.intent === 'agent') return { intent: 'none', score: reading.score };
+    if (reading.act || reading.intent === 'cancel') return reading;
+    const parts = this.parts(source);
+    if (parts) {
+      // "상담원이랑 통화하려면 어디로 전화해요?" asks how to reach one: a firm topic is not an agent request.
+      const firmTopic = QUESTION_TOPICS.has(reading.intent) && reading.score >= CLEAR_TOPIC;
+      const questions = parts.filter((p) => p.intent !== 'agent');
+      // "운영시간이랑 상담사 연결해 주세요": the question is answered, then the agent.
+      if (parts.length > questions.length && !firmTopic) return { intent: 'agent', score: 1, parts: [...questions, { intent: 'agent', score: 1 }] };
+      if (questions.length >= 2 && reading.intent !== 'agent') return { ...questions[0], parts: questions };
+    }
+    return reading;
+  }
+
+  private readOne(text: Text, classification: Classification, previous?: TopicContext): Reading {
+    const { intent, score, ranking } = classification;
+    const act = this.act(text);
+    if (act === 'complaint' && (intent === 'wait_time' || intent === 'contact_channels' || intent === 'none' || intent === 'agent')) return { intent, score, act };
+    if (act === 'farewell' && (intent === 'greeting' || intent === 'thanks' || intent === 'none' || intent === 'cancel')) return { intent, score, act };
+    // "who am I talking to" names no topic whatever words it shares with one ("wait").
+    if (act === 'identity' && text.spaced.split(' ').length <= IDENTITY_MAX_WORDS) return { intent: intent === 'agent' ? 'none' : intent, score, act };
+
+    const oos = this.outOfScopeTopic(text);
+    if (oos && (intent === 'none' || TRAPS[oos]?.has(intent))) return { intent: 'none', score, oosTopic: oos };
+
+    const followUp = this.followUp(text, intent, score, previous);
+    if (followUp) return followUp;
+    if (intent === 'none' || !QUESTION_TOPICS.has(intent)) return { intent, score };
+
+    const reading: Reading = { intent, score };
+    const facet = this.facetOf(intent, text);
+    if (facet) reading.facet = facet;
+    const runnerUp = ranking.find((r) => r.intent !== intent && r.intent !== 'none');
+    if (score < AMBIGUOUS_BELOW && runnerUp && runnerUp.score >= RUNNER_UP && QUESTION_TOPICS.has(runnerUp.intent) && !facet) {
+      // Of close candidates, one whose facet the message names is the one meant.
+      for (const candidate of ranking) {
+        if (candidate.score < RUNNER_UP) break;
+        const candidateFacet = QUESTION_TOPICS.has(candidate.intent) ? this.facetOf(candidate.intent, text) : undefined;
+        if (candidateFacet) return { intent: candidate.intent, score: candidate.score, facet: candidateFacet };
+      }
+      reading.alternatives = [intent, runnerUp.intent];
+    }
+    return reading;
+  }
+
+  /** A short or elliptical message read as a part of the topic just answered. */
+  private followUp(text: Text, intent: Intent, score: number, previous?: TopicContext): Reading | undefined {
+    if (!previous || !QUESTION_TOPICS.has(previous.topic) || intent === 'agent' || intent === 'cancel' || intent === 'thanks') return undefined;
+    const elliptical = isElliptical(text);
+    const clearNewTopic = QUESTION_TOPICS.has(intent) && intent !== previous.topic && score >= CLEAR_TOPIC && !elliptical;
+    if (clearNewTopic) return undefined;
+    const facet = this.facetOf(previous.topic, text);
+    if (facet && (elliptical || intent === previous.topic || intent === 'none' || score < CLEAR_TOPIC)) {
+      return { intent: previous.topic, score: Math.max(score, 0.5), facet, followUp: true };
+    }
+    // "how long does that take?" after the e-mail channel: the channel carries over between channels and waits.
+    if (
+      (intent === 'wait_time' || intent === 'contact_channels') &&
+      previous.facet &&
+      CHANNEL_FACETS.has(previous.facet) &&
+      ANAPHOR.test(text.spaced) &&
+      !this.facetOf(intent, text)
+    ) {
+      return { intent, score, facet: previous.facet, followUp: true };
+    }
+    return undefined;
+  }
+
+  /** Two or three questions, each a clear in-scope topic; undefined for one question. */
+  private parts(raw: string): Reading[] | undefined {
+    // Spaces are collapsed first, so the breaks' \s+ never backtracks over a long run of them.
+    const normalized = normalizeText(raw).replace(AGENT_COMPANION, '$1 ');
+    if (!CLAUSE_BREAK.test(normalized)) return undefined;
+    const clauses = normalized
+      .split(new RegExp(CLAUSE_BREAK.source, 'g'))
+      .map((c) => (c ?? '').replace(LEADING_CONJUNCTION, '').trim())
+      .filter((c) => compact(c).length > 1);
+    if (clauses.length < 2) return undefined;
+    const parts: Reading[] = [];
+    for (const clause of clauses) {
+      const text = textOf(clause);
+      const classification = this.classifier.classify(clause);
+      if (classification.intent === 'agent' && classification.score >= PART_CONFIDENCE) {
+        parts.push({ intent: 'agent', score: classification.score });
+        continue;
+      }
+      // Each question is read on its own: the clause before it is no context ("…, and can buyers find it?").
+      const reading = this.readOne(text, classification);
+      if (!QUESTION_TOPICS.has(reading.intent) || (reading.score < PART_CONFIDENCE && !reading.followUp && !reading.facet)) continue;
+      const { alternatives: _, ...part } = reading;
+      const key = `${part.intent}.${part.facet ?? ''}`;
+      if (!parts.some((p) => `${p.intent}.${p.facet ?? ''}` === key)) parts.push(part);
+    }
+    return parts.length >= 2 ? parts.slice(0, MAX_PARTS) : undefined;
+  }
+}
+
+export function isFacet(topic: Intent, facet: string): boolean {
+  return isIntent(topic) && ((FACETS as Record<string, readonly string[]>)[topic]?.includes(facet) ?? false);
+}
