@@ -32,7 +32,9 @@ function expectClosedSummary(text: string, agent: string, caseNumber: string) {
 let bot: RunningBot;
 let channel: ChannelServer;
 // A short channel time-out keeps the "channel down" case quick (the connector retries a 503 for seconds).
-const ENV = { AGENT_TOKENS, CHANNEL_TIMEOUT_MS: '1500' };
+// The 401 test probes every endpoint with bad credentials, more than the guessing budget per address
+// allows (that limit has its own test in tests/security/abuse.test.ts).
+const ENV = { AGENT_TOKENS, CHANNEL_TIMEOUT_MS: '1500', SIGNIN_RATE_LIMIT_PER_MINUTE: '1000' };
 
 beforeAll(async () => {
   channel = new ChannelServer();
