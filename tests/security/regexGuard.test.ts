@@ -9,8 +9,12 @@ import ts from 'typescript';
 const ROOT = join(__dirname, '..', '..');
 const FOLDERS = ['bot', 'dialogs', 'intents', 'knowledge'];
 const INPUT_LENGTH = 100_000;
-/** One 100k-character input; a linear pattern takes well under 5 ms, a quadratic one seconds. */
-const BUDGET_MS = 25;
+/**
+ * A linear pattern takes about 1–10 ms on 100k characters when the machine is idle, up to 40 ms inside the
+ * full suite on 2 cores; a quadratic one takes seconds (and 100+ ms already on 10k characters, where it
+ * is caught first, in a hundredth of the time).
+ */
+const BUDGET_MS = { 10_000: 15, 100_000: 100 } as Record<number, number>;
 
 interface Found {
   where: string;
@@ -85,8 +89,8 @@ function adversarialInputs(regex: RegExp, length: number): string[] {
   return inputs;
 }
 
-/** Time of one run; a run over budget is repeated once (the machine is shared) and the faster counts. */
-function timeOn(regex: RegExp, input: string): number {
+/** Best of three runs when the first is over `budget` (the machine is shared); a run 20 times over counts at once. */
+function timeOn(regex: RegExp, input: string, budget: number): number {
   const once = () => {
     const copy = new RegExp(regex.source, regex.flags);
     const started = performance.now();
@@ -94,8 +98,9 @@ function timeOn(regex: RegExp, input: string): number {
     else copy.test(input);
     return performance.now() - started;
   };
-  const first = once();
-  return first <= BUDGET_MS || first > 20 * BUDGET_MS ? first : Math.min(first, once());
+  let best = once();
+  for (let i = 0; i < 2 && best > budget && best <= 20 * budget; i++) best = Math.min(best, once());
+  return best;
 }
 
 const everyRegex = (): Found[] => [
@@ -113,16 +118,14 @@ test('every regex built at run time is known here (add new ones to KNOWN_DYNAMIC
   expect([...files].filter((f) => !KNOWN_DYNAMIC.has(f!))).toEqual([]);
 });
 
-test(`every regex stays under ${BUDGET_MS} ms on 100k-character adversarial inputs`, () => {
+test('every regex stays linear on 10k- and 100k-character adversarial inputs', () => {
   const slow: string[] = [];
   for (const { where, regex } of everyRegex()) {
-    if (process.env.REGEX_GUARD_REPORT) process.stderr.write(`${where} ${regex}\n`);
-    // 10k characters first: a quadratic pattern already shows there, in a hundredth of the time.
     for (const input of [...adversarialInputs(regex, INPUT_LENGTH / 10), ...adversarialInputs(regex, INPUT_LENGTH)]) {
-      const ms = timeOn(regex, input);
-      if (ms > BUDGET_MS) {
-        if (process.env.REGEX_GUARD_REPORT) process.stderr.write(`slow: ${where} ${regex}\n`);
-        slow.push(`${where} ${regex} took ${ms.toFixed(0)} ms on ${input.length} characters: ${JSON.stringify(input.slice(0, 24))}…`);
+      const budget = BUDGET_MS[input.length]!;
+      const ms = timeOn(regex, input, budget);
+      if (ms > budget) {
+        slow.push(`${where} ${regex} took ${ms.toFixed(0)} ms (budget ${budget}) on ${input.length} characters: ${JSON.stringify(input.slice(0, 24))}…`);
         break;
       }
     }
