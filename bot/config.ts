@@ -68,7 +68,8 @@ const publicBaseUrl = optionalString
   });
 
 function isServiceUrlEntry(entry: string): boolean {
-  if (entry === 'loopback' || entry === '*') return true;
+  // `https://` alone allows every https host (the scheme-only prefix the old prefix check took).
+  if (entry === 'loopback' || entry === '*' || entry === 'https://' || entry === 'http://') return true;
   try {
     const url = new URL(entry);
     return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && !url.search && !url.hash;
@@ -89,7 +90,7 @@ const schema = z
     ToBotFromChannelOpenIdMetadataUrl: optionalString.pipe(z.url().optional()),
     ToBotFromChannelTokenIssuer: optionalString,
     ALLOWED_SERVICE_URLS: list
-      .pipe(z.array(z.string().refine(isServiceUrlEntry, 'expected `loopback`, `*` or http(s) URLs without user-info (e.g. http://127.0.0.1:4299)')))
+      .pipe(z.array(z.string().refine(isServiceUrlEntry, 'expected `loopback`, `*`, `https://` or http(s) URLs without user-info (e.g. http://127.0.0.1:4299)')))
       .transform((v) => (v.length ? v : ['loopback'])),
     CHANNEL_TIMEOUT_MS: int(10000, 100, 120000),
     BODY_LIMIT_BYTES: int(262144, 1024, 10 * 1024 * 1024),

@@ -38,6 +38,10 @@ test.each([
   expect(() => loadConfig(env)).toThrow(key);
 });
 
+test('ALLOWED_SERVICE_URLS: loopback, *, a scheme alone or URLs', () => {
+  expect(loadConfig({ ALLOWED_SERVICE_URLS: 'loopback, https://, http://127.0.0.1:4299/v3' }).ALLOWED_SERVICE_URLS).toEqual(['loopback', 'https://', 'http://127.0.0.1:4299/v3']);
+});
+
 test('PUBLIC_BASE_URL: optional, without a trailing slash (links append paths to it)', () => {
   expect(loadConfig({}).PUBLIC_BASE_URL).toBeUndefined();
   expect(loadConfig({ PUBLIC_BASE_URL: '' }).PUBLIC_BASE_URL).toBeUndefined();
