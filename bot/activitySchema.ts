@@ -47,8 +47,10 @@ export type IncomingActivity = z.infer<typeof activitySchema>;
 const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
- * Whether replies may be posted to this serviceUrl. Entries are URL prefixes, `loopback` (any port on
- * this machine) or `*`. Only http(s) URLs are ever allowed.
+ * Whether replies may be posted to this serviceUrl. Entries are URLs, `loopback` (any port on this
+ * machine) or `*`. An entry allows its scheme, host and port exactly, and paths under its path (on a
+ * segment boundary); only http(s) URLs without user-info are ever allowed. A string prefix would let
+ * `http://localhost.evil.example/` or `http://127.0.0.1:4299@192.0.2.2/` through.
  */
 export function isAllowedServiceUrl(serviceUrl: string, allowed: string[]): boolean {
   let url: URL;
@@ -58,9 +60,19 @@ export function isAllowedServiceUrl(serviceUrl: string, allowed: string[]): bool
     return false;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.username || url.password) return false;
   return allowed.some((entry) => {
     if (entry === '*') return true;
     if (entry === 'loopback') return LOOPBACK_HOSTS.test(url.hostname);
-    return url.href.toLowerCase().startsWith(entry.toLowerCase());
+    if (entry === 'https://' || entry === 'http://') return url.protocol === entry.slice(0, -2);
+    let base: URL;
+    try {
+      base = new URL(entry);
+    } catch {
+      return false;
+    }
+    if (base.protocol !== url.protocol || base.host !== url.host) return false;
+    const prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+    return url.pathname === base.pathname || url.pathname.startsWith(prefix);
   });
 }

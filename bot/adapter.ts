@@ -16,6 +16,8 @@ import type { Config } from './config';
 import type { ConversationReferences } from './conversationReferences';
 import type { Logger } from './logger';
 import { ClientReusingAuthentication } from './reusedClients';
+import { TEXT_WAS_CUT, cutLongText } from './longText';
+import { isLocalWebChatTurn } from './webchat/channel';
 import { OUTBOX_UNDELIVERED, type Outbox, undeliveredIn } from './outbox';
 import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
 
@@ -109,6 +111,13 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Whether the turn's activity came through Bot Framework authentication (never the local, open path). */
+export function isAuthenticatedTurn(context: TurnContext, config: Pick<Config, 'localMode'>): boolean {
+  if (config.localMode) return false;
+  const identity = context.turnState.get(context.adapter.BotIdentityKey) as { isAuthenticated?: boolean; authenticationType?: unknown } | undefined;
+  return Boolean(identity?.isAuthenticated) && identity?.authenticationType !== 'anonymous';
+}
+
 export function createAdapter(deps: AdapterDeps): BotAdapter {
   const { config, logger } = deps;
   const auth: ConfigurationBotFrameworkAuthenticationOptions = {
@@ -124,14 +133,25 @@ export function createAdapter(deps: AdapterDeps): BotAdapter {
   adapter.channelTimeoutMs = config.CHANNEL_TIMEOUT_MS;
   adapter.logger = logger;
 
-  adapter.use(new TranscriptLoggerMiddleware(deps.transcripts));
+  // First of all: nothing after this (transcript, handoff hub, dialogs) reads more of a message than
+  // MAX_MESSAGE_LENGTH characters; the bot tells the seller it was cut.
+  adapter.use(async (context, next) => {
+    if (cutLongText(context.activity, config.MAX_MESSAGE_LENGTH)) context.turnState.set(TEXT_WAS_CUT, true);
+    await next();
+  });
   adapter.use(async (context, next) => {
     if (context.activity.type === 'message' || context.activity.type === 'conversationUpdate') {
-      deps.references.save(Context.getConversationReference(context.activity));
+      const trusted = isAuthenticatedTurn(context, config) || isLocalWebChatTurn(context);
+      if (!deps.references.save(Context.getConversationReference(context.activity), { trusted })) {
+        // Someone else is trying to take the conversation (its replies would go to their address).
+        logger.warn({ conversationId: context.activity.conversation?.id, channelId: context.activity.channelId }, 'turn refused: unauthenticated serviceUrl change');
+        return;
+      }
     }
     // (A slow or dead channel never holds the turn: see BotAdapter.sendActivities and bot/outbox.)
     await next();
   });
+  adapter.use(new TranscriptLoggerMiddleware(deps.transcripts));
 
   adapter.onTurnError = async (context, error) => {
     logger.error(

@@ -14,7 +14,7 @@ import { ConversationQueue } from './conversationQueue';
 import { ConversationReferences } from './conversationReferences';
 import { HandoffHub } from './handoff/hub';
 import { type Logger, createLogger } from './logger';
-import { registerMessagesRoute } from './messagesRoute';
+import { type MessagesRouteDeps, registerMessagesRoute } from './messagesRoute';
 import { Outbox, channelConnectors } from './outbox';
 import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
@@ -70,6 +70,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
     retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
     maxAgeMs: config.OUTBOX_MAX_AGE_HOURS * 3_600_000,
+    maxPendingPerOrigin: config.localMode ? config.OUTBOX_MAX_PENDING_PER_ORIGIN : undefined,
   });
   const adapter = createAdapter({
     config,
@@ -110,10 +111,12 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     res.json({ status: 'ok', localMode: config.localMode });
     next();
   });
-  registerMessagesRoute(server, { config, logger, adapter, queue, runTurn });
+  const messagesRoute: MessagesRouteDeps = { config, logger, adapter, queue, runTurn };
+  registerMessagesRoute(server, messagesRoute);
   hub.registerRoutes(server);
   // --- Built-in web chat (bot/webchat): the page at /, its Direct Line endpoint, the in-process channel ---
   const webChat = config.localWebChat ? registerWebChat({ server, config, logger, adapter, queue, runTurn, db, now }) : undefined;
+  if (webChat) messagesRoute.isBuiltInWebChatConversation = (id) => webChat.store.getConversation(id) !== undefined;
   // --- end web chat ---
   const retention = new RetentionJob({
     retentionDays: config.TRANSCRIPT_RETENTION_DAYS,

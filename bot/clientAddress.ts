@@ -98,3 +98,15 @@ export function clientAddress(req: RequestLike, trusted: TrustedProxies | readon
   }
   return nearest;
 }
+
+// The address an unauthenticated activity came from, for limits applied during its turn (new handoffs).
+// Keyed by the activity object, which botbuilder keeps as the turn's context.activity.
+const activityClients = new WeakMap<object, string>();
+
+export function setActivityClient(activity: object, address: string): void {
+  activityClients.set(activity, address);
+}
+
+export function activityClient(activity: object): string | undefined {
+  return activityClients.get(activity);
+}

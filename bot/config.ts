@@ -28,12 +28,15 @@ const timeZone = z.preprocess(emptyToUndefined, z.string().default('Asia/Seoul')
   }
 }, 'not a known IANA time zone (e.g. Asia/Seoul)');
 
+/** Shortest agent token accepted: shorter ones can be guessed (failed attempts are rate-limited too). */
+export const MIN_AGENT_TOKEN_LENGTH = 24;
+
 /** One agent's "name:token" (AGENT_TOKENS entries, the local agent-token file); undefined when malformed. */
 export function parseAgentToken(pair: string): { name: string; token: string } | undefined {
   const at = pair.indexOf(':');
   const name = pair.slice(0, at).trim();
   const token = pair.slice(at + 1).trim();
-  return at > 0 && name && token.length >= 12 ? { name, token } : undefined;
+  return at > 0 && name && token.length >= MIN_AGENT_TOKEN_LENGTH ? { name, token } : undefined;
 }
 
 const agentTokens = list.transform((pairs, ctx) => {
@@ -41,7 +44,7 @@ const agentTokens = list.transform((pairs, ctx) => {
   for (const pair of pairs) {
     const agent = parseAgentToken(pair);
     if (!agent) {
-      ctx.addIssue({ code: 'custom', message: 'expected name:token pairs separated by commas, each token at least 12 characters' });
+      ctx.addIssue({ code: 'custom', message: `expected name:token pairs separated by commas, each token at least ${MIN_AGENT_TOKEN_LENGTH} characters` });
       return z.NEVER;
     }
     agents.push(agent);
@@ -64,6 +67,17 @@ const publicBaseUrl = optionalString
     return url.origin;
   });
 
+function isServiceUrlEntry(entry: string): boolean {
+  // `https://` alone allows every https host (the scheme-only prefix the old prefix check took).
+  if (entry === 'loopback' || entry === '*' || entry === 'https://' || entry === 'http://') return true;
+  try {
+    const url = new URL(entry);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}
+
 const schema = z
   .object({
     PORT: int(3978, 0, 65535),
@@ -75,7 +89,9 @@ const schema = z
     MicrosoftAppTenantId: z.preprocess(emptyToUndefined, z.string().trim().default('')),
     ToBotFromChannelOpenIdMetadataUrl: optionalString.pipe(z.url().optional()),
     ToBotFromChannelTokenIssuer: optionalString,
-    ALLOWED_SERVICE_URLS: list.transform((v) => (v.length ? v : ['loopback'])),
+    ALLOWED_SERVICE_URLS: list
+      .pipe(z.array(z.string().refine(isServiceUrlEntry, 'expected `loopback`, `*`, `https://` or http(s) URLs without user-info (e.g. http://127.0.0.1:4299)')))
+      .transform((v) => (v.length ? v : ['loopback'])),
     CHANNEL_TIMEOUT_MS: int(10000, 100, 120000),
     BODY_LIMIT_BYTES: int(262144, 1024, 10 * 1024 * 1024),
     MAX_MESSAGE_LENGTH: int(2000, 50, 100000),
@@ -110,6 +126,12 @@ const schema = z
     // Rate limits (0 turns a limit off).
     RATE_LIMIT_PER_MINUTE: int(60, 0, 1_000_000),
     SIGNIN_RATE_LIMIT_PER_MINUTE: int(20, 0, 1_000_000),
+    // Unauthenticated local mode only: new handoffs per client address per 10 minutes.
+    HANDOFF_LIMIT_PER_ADDRESS: int(30, 0, 1_000_000),
+    // Local mode: undelivered outbox rows kept per serviceUrl origin.
+    OUTBOX_MAX_PENDING_PER_ORIGIN: int(500, 1, 1_000_000),
+    // Direct Line long polls one web chat token may hold open at once.
+    WEBCHAT_POLLS_PER_TOKEN: int(4, 1, 100),
   })
   .superRefine((c, ctx) => {
     const authenticated = c.MicrosoftAppId !== '';

@@ -27,3 +27,8 @@ export class ConversationQueue {
     return this.tails.size;
   }
 }
+
+/** The queue key of a conversation: ids are only unique within their channel. */
+export function conversationKey(channelId: string | undefined, conversationId: string): string {
+  return `${channelId ?? ''}\n${conversationId}`;
+}

@@ -2,7 +2,9 @@
 // before anything is written (the agent still sees them in the transcript).
 import pino, { type Logger } from 'pino';
 
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
+// A match starts only where the address part starts (the lookbehind): tried from every letter of a long
+// word, the pattern reread the word each time, quadratic in its length.
+const EMAIL = /(?<![\p{L}\p{N}._%+-])[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
 const PHONE = /(?<!\d)(?:\+?\d[\d\s-]{7,}\d)(?!\d)/g;
 
 export function maskPii(text: string): string {

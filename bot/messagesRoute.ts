@@ -6,10 +6,12 @@ import type { BotAdapter } from './adapter';
 import type { Server } from 'restify';
 import { KNOWN_ACTIVITY_TYPES, activitySchema, isAllowedServiceUrl } from './activitySchema';
 import type { Config } from './config';
-import type { ConversationQueue } from './conversationQueue';
+import { type ConversationQueue, conversationKey } from './conversationQueue';
+import { clientAddress, setActivityClient } from './clientAddress';
 import { isPlainObject, jsonBody, sendError } from './http';
 import type { Logger } from './logger';
 import { RateLimiter, sendTooManyRequests } from './rateLimit';
+import { LOCAL_CHANNEL_ID } from './webchat/channel';
 
 export interface MessagesRouteDeps {
   config: Config;
@@ -17,7 +19,12 @@ export interface MessagesRouteDeps {
   adapter: BotAdapter;
   queue: ConversationQueue;
   runTurn: (context: TurnContext) => Promise<void>;
+  /** Set once the built-in web chat runs: whether a conversation id is one of its own. */
+  isBuiltInWebChatConversation?: (conversationId: string) => boolean;
 }
+
+/** Channels with their own way in (the built-in web chat in-process, messenger platforms by webhook). */
+const RESERVED_CHANNEL_IDS = new Set([LOCAL_CHANNEL_ID, 'kakao', 'talktalk']);
 
 export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): void {
   const { config, logger, adapter, queue } = deps;
@@ -36,6 +43,9 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       return;
     }
     const activity = parsed.data;
+    // Whoever posts here speaks for the seller's side: a "bot" or "agent" role would pass their text off
+    // as the bot's in the agents' transcript.
+    activity.from = { ...activity.from, role: 'user' };
     if (!KNOWN_ACTIVITY_TYPES.has(activity.type)) {
       res.status(200);
       res.json({});
@@ -50,6 +60,12 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
     }
     if (activity.deliveryMode !== 'expectReplies' && !activity.serviceUrl) {
       sendError(res, 400, 'BadRequest', 'serviceUrl is required unless deliveryMode is expectReplies');
+      return;
+    }
+    // In-process and platform channels have their own, authenticated way in: without credentials anyone
+    // could post as one of their sellers (and take the conversation over).
+    if (config.localMode && RESERVED_CHANNEL_IDS.has(activity.channelId.toLowerCase())) {
+      sendError(res, 403, 'Forbidden', `channel "${activity.channelId.slice(0, 40)}" cannot be posted to /api/messages without Bot Framework authentication`);
       return;
     }
     // Unauthenticated, the bot would post to any serviceUrl it is given; with credentials the token's
@@ -72,13 +88,20 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       sendError(res, 500, 'InternalError', 'the activity could not be processed');
       return;
     }
-    const verdict = perConversation.take(`${activity.channelId ?? ''}\n${activity.conversation.id}`);
+    // Azure's Web Chat (authenticated) shares the channel id of the built-in web chat: its conversations
+    // never reach the built-in's.
+    if (activity.channelId === LOCAL_CHANNEL_ID && deps.isBuiltInWebChatConversation?.(activity.conversation.id)) {
+      sendError(res, 403, 'Forbidden', 'this conversation belongs to the built-in web chat');
+      return;
+    }
+    if (config.localMode) setActivityClient(activity, clientAddress(req, config.TRUSTED_PROXIES));
+    const verdict = perConversation.take(conversationKey(activity.channelId, activity.conversation.id));
     if (!verdict.allowed) {
       sendTooManyRequests(res, verdict.retryAfterSeconds, `too many activities for this conversation; try again in ${verdict.retryAfterSeconds} s`);
       return;
     }
     try {
-      const response = await queue.run(activity.conversation.id, () =>
+      const response = await queue.run(conversationKey(activity.channelId, activity.conversation.id), () =>
         adapter.processAuthenticated(authentication, activity as unknown as Activity, deps.runTurn),
       );
       res.status(response?.status ?? 200);

@@ -36,6 +36,16 @@ export class RateLimiter {
     return { allowed: true };
   }
 
+  /** Whether `key` is out of budget right now, without spending any (for limits on failures only). */
+  check(key: string): RateVerdict {
+    if (this.limit <= 0) return { allowed: true };
+    const bucket = this.buckets.get(key);
+    if (!bucket) return { allowed: true };
+    const perMs = this.limit / this.windowMs;
+    const tokens = Math.min(this.limit, bucket.tokens + (this.now() - bucket.at) * perMs);
+    return tokens >= 1 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
+  }
+
   get size(): number {
     return this.buckets.size;
   }

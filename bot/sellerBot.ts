@@ -15,6 +15,7 @@ import type { Intent } from '../intents/intentIds';
 import { hasReadableContent } from '../dialogs/understanding';
 import type { Language } from '../knowledge/schema';
 import { languageFromLocale, nextLanguage } from '../dialogs/language';
+import { TEXT_WAS_CUT, cutLongText } from './longText';
 
 /**
  * Where every DialogStateManager of a turn looks for its memory scopes (botbuilder-dialogs' own key, the
@@ -71,7 +72,7 @@ export class SellerBot extends ActivityHandler {
   private async answer(context: TurnContext): Promise<void> {
     const profile = await this.profile.get(context, {});
     // Cut first: nothing below should read more of a message than the classifier will.
-    const truncated = this.truncateLongText(context);
+    const truncated = this.truncateLongText(context) || context.turnState.get(TEXT_WAS_CUT) === true;
     const text = context.activity.text?.trim() ?? '';
     // Mashing and "ok" say nothing about the language, so they keep the conversation's.
     const next = text && !isNoiseTurn(context) ? nextLanguage(text, profile.language) : undefined;
@@ -102,14 +103,7 @@ export class SellerBot extends ActivityHandler {
 
   /** Keeps the message to its first MAX_MESSAGE_LENGTH characters; true when it was cut (the seller is told). */
   private truncateLongText(context: TurnContext): boolean {
-    const max = this.services.config.MAX_MESSAGE_LENGTH;
-    const text = context.activity.text ?? '';
-    // A string never has more characters than UTF-16 units: most messages need no splitting at all.
-    if (text.length <= max) return false;
-    const characters = [...text];
-    if (characters.length <= max) return false;
-    context.activity.text = characters.slice(0, max).join('');
-    return true;
+    return cutLongText(context.activity, this.services.config.MAX_MESSAGE_LENGTH);
   }
 
   private async runMainDialog(context: TurnContext): Promise<void> {

@@ -152,7 +152,8 @@ const ANAPHOR = /^(그럼|그러면|그건|그거|그게|거기|그때|그리고
 const AGENT_COMPANION = /(상담사|상담원|직원|사람)\s?님?\s?(?:이랑|랑|하고|과|와)\s+/g;
 const LEADING_CONJUNCTION = /^(그리고|또|근데|그럼|아|and|also|plus|then)\s+/;
 /** Clause boundaries: sentence ends, commas, "그리고"/"and", and Korean "A랑/이랑/하고 B". */
-const CLAUSE_BREAK = /[?？!]+\s*|[,，;]\s*|\s+(?:그리고|and)\s+|(?<=[가-힣])(?:이랑|랑)\s+|\s+하고\s+/;
+// A run of spaces is tried from its first space only ((?<!\s)), so a long run costs one pass, not one per space.
+const CLAUSE_BREAK = /[?？!]+\s*|[,，;]\s*|(?<!\s)\s+(?:그리고|and)\s+|(?<=[가-힣])(?:이랑|랑)\s+|(?<!\s)\s+하고\s+/;
 
 // "X 말고 Y", "X는 됐고 Y", "no need for X, Y": X is what the seller does not want.
 const KO_NEGATION = /^(.{0,40}?)(?:말고|말구|(?:은|는|도)?\s*됐(?:고|구)요?|(?:은|는)?\s*필요\s*없(?:고|구|어요|습니다)|(?:은|는)?\s*안\s*해도\s*(?:되고|돼요))[\s,.]*(.*)$/s;

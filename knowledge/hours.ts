@@ -49,11 +49,14 @@ function parseDays(text: string): number[] {
 export function parseSchedule(text: string): WeeklySchedule {
   const schedule: WeeklySchedule = DAYS.map(() => []);
   for (const rule of text.toLowerCase().split(/[;\n]/).map((r) => r.trim()).filter(Boolean)) {
-    const m = /^(.+?)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$/.exec(rule);
-    if (!m) throw new HoursFormatError(`"${rule}" should look like "mon-fri 09:00-18:00"`);
-    const interval = { start: parseTime(m[2]), end: parseTime(m[3]) };
+    // The times are found from the end and the days are what precedes them: a lazy `(.+?)\s+` before
+    // them backtracks quadratically on long runs of spaces.
+    const m = /\s(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$/.exec(rule);
+    const days = m ? rule.slice(0, m.index).trim() : '';
+    if (!m || !days) throw new HoursFormatError(`"${rule}" should look like "mon-fri 09:00-18:00"`);
+    const interval = { start: parseTime(m[1]), end: parseTime(m[2]) };
     if (interval.end <= interval.start) throw new HoursFormatError(`"${rule}": closing time must be after opening time`);
-    for (const day of parseDays(m[1].replace(/\s+/g, ' '))) schedule[day].push(interval);
+    for (const day of parseDays(days.replace(/\s+/g, ' '))) schedule[day].push(interval);
   }
   if (schedule.every((d) => d.length === 0)) throw new HoursFormatError('no opening hours given');
   for (const day of schedule) day.sort((a, b) => a.start - b.start);

@@ -73,6 +73,7 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.timeout': [],
   'handoff.closed_while_waiting': ['schedule'],
   'handoff.channel_unsupported': [],
+  'handoff.too_many_requests': [],
   'handoff.offer_prompt': [],
   'handoff.agent_message_failed': [],
   'handoff.wait_minutes': ['minutes'],

@@ -65,6 +65,22 @@ function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
+/** Every value of the cookie `name`, in header order. */
+function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at <= 0 || part.slice(0, at).trim() !== name) continue;
+    const value = part.slice(at + 1).trim();
+    try {
+      values.push(decodeURIComponent(value));
+    } catch {
+      values.push(value);
+    }
+  }
+  return values;
+}
+
 export class AgentAuth {
   private readonly agents: AgentCredential[];
   private readonly selectSession;
@@ -126,11 +142,24 @@ export class AgentAuth {
 
   /** Bearer token first, then the session cookie. */
   authenticate(req: Request): string | undefined {
+    return this.credentialsOf(req)?.agent;
+  }
+
+  /** The agent and how the request proved it: a bearer token, or the session cookie (which browsers send on their own). */
+  credentialsOf(req: Request): { agent: string; via: 'bearer' | 'cookie' } | undefined {
     const header = req.header('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (bearer) return this.agentForToken(bearer[1])?.name;
-    const sessionId = parseCookies(req.header('cookie')).get(SESSION_COOKIE);
-    return sessionId ? this.agentForSession(sessionId) : undefined;
+    if (bearer) {
+      const agent = this.agentForToken(bearer[1])?.name;
+      return agent ? { agent, via: 'bearer' } : undefined;
+    }
+    // Every session cookie is tried: one planted by another page of the site (a narrower path comes
+    // first in the header) must not shadow the agent's own.
+    for (const sessionId of cookieValues(req.header('cookie'), SESSION_COOKIE).slice(0, 8)) {
+      const agent = this.agentForSession(sessionId);
+      if (agent) return { agent, via: 'cookie' };
+    }
+    return undefined;
   }
 
   private agentForSession(sessionId: string): string | undefined {

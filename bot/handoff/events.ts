@@ -18,6 +18,9 @@ interface Client {
   res: ServerResponse;
 }
 
+/** What one stream may have waiting in memory for a client that does not read: past it, it is dropped. */
+export const MAX_BUFFERED_BYTES = 1024 * 1024;
+
 export class AgentEvents {
   private readonly clients = new Set<Client>();
   private sequence = 0;
@@ -59,21 +62,29 @@ export class AgentEvents {
   }
 
   send(client: Client, event: AgentEventName, data: unknown): void {
-    client.res.write(`id: ${++this.sequence}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(client, `id: ${++this.sequence}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   }
 
   broadcast(event: AgentEventName, data: unknown): void {
     const frame = `id: ${++this.sequence}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const client of this.clients) {
-      if (!client.res.writableEnded) client.res.write(frame);
+    for (const client of this.clients) this.write(client, frame);
+  }
+
+  /** A client that lets a megabyte pile up is not reading: it is cut off (EventSource reconnects and gets a fresh queue). */
+  private write(client: Client, frame: string): void {
+    if (client.res.writableEnded || client.res.destroyed) return;
+    if (client.res.writableLength + frame.length > MAX_BUFFERED_BYTES) {
+      client.res.destroy(); // its 'close' removes it
+      return;
     }
+    client.res.write(frame);
   }
 
   private ensureKeepAlive(): void {
     if (this.keepAlive) return;
     // A comment line now and then keeps proxies from closing an idle stream.
     this.keepAlive = setInterval(() => {
-      for (const client of this.clients) if (!client.res.writableEnded) client.res.write(': keep-alive\n\n');
+      for (const client of this.clients) this.write(client, ': keep-alive\n\n');
     }, this.keepAliveMs);
     this.keepAlive.unref();
   }

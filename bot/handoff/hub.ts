@@ -17,14 +17,16 @@ import { utteranceKey } from '../../intents/trainingData';
 import { type Knowledge, type Language, type ResponseKey, type TemplateValues, render } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import { turnLanguage } from '../../dialogs/turn';
-import type { BotAdapter } from '../adapter';
+import { type BotAdapter, isAuthenticatedTurn } from '../adapter';
+import { activityClient } from '../clientAddress';
 import type { Config } from '../config';
-import type { ConversationQueue } from '../conversationQueue';
+import { type ConversationQueue, conversationKey } from '../conversationQueue';
 import type { ConversationReferences } from '../conversationReferences';
 import type { Logger } from '../logger';
 import { type DeliveredEvent, type Outbox, undeliveredIn } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
+import { SlidingWindowLimiter } from '../webchat/limits';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE } from './auth';
 import { estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from './estimate';
 import { AgentEvents } from './events';
@@ -82,6 +84,11 @@ export type CloseResult =
 export const AGENT_CHANNEL_DATA_KEY = 'handoff';
 const DRAFT_TICKET_MINUTES = 30;
 const MISSED_VISIBLE_DAYS = 7;
+/** Queue snapshots to agents at most this often. */
+const QUEUE_SNAPSHOT_MS = 250;
+/** Entries of each list in one queue view; the missed list is paged (GET /api/agent/queue?missedBefore=). */
+const QUEUE_VIEW_MAX_WAITING = 200;
+const QUEUE_VIEW_MAX_MISSED = 50;
 /** Longest command ("forget it, cancel the wait") worth checking against the classifier while a seller waits. */
 const COMMAND_MAX_LENGTH = 40;
 /** Position updates at most this often (reaching the front is always told). */
@@ -104,6 +111,9 @@ type Command = 'cancel' | 'agent' | 'end' | undefined;
 
 class SellerUnreachable extends Error {}
 
+/** Where a proactive message goes: a conversation of one channel. */
+type Target = Pick<Session, 'conversationId' | 'channelId'>;
+
 function iso(date: Date): string {
   return date.toISOString();
 }
@@ -115,10 +125,15 @@ export class HandoffHub implements HandoffPort {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private server?: Server;
+  private queueSnapshotTimer?: NodeJS.Timeout;
   /** Agent messages whose first delivery attempt sendAgentMessage is still waiting for. */
   private readonly sending = new Set<number>();
 
+  private readonly handoffsPerAddress: { take(key: string): { allowed: boolean } };
+
   constructor(private readonly deps: HandoffHubDeps) {
+    const perAddress = deps.config.HANDOFF_LIMIT_PER_ADDRESS;
+    this.handoffsPerAddress = perAddress > 0 ? new SlidingWindowLimiter(perAddress, 10 * 60_000, () => deps.now().getTime()) : { take: () => ({ allowed: true }) };
     this.store = new HandoffStore(deps.db);
     this.auth = new AgentAuth(deps.config, deps.db, deps.now);
     deps.outbox?.onDelivered((event) => this.onOutboxDelivered(event));
@@ -209,6 +224,11 @@ export class HandoffHub implements HandoffPort {
     const now = this.deps.now();
     const open = this.store.openSession(conversationId);
     const language = turnLanguage(context);
+    if (open && open.channelId !== activity.channelId) {
+      // At most one open handoff per conversation id (agents address it by that id alone).
+      await context.sendActivities([this.message('handoff.channel_unsupported', language), this.alternatives(language)]);
+      return;
+    }
     if (open) {
       if (open.status === 'waiting') {
         await context.sendActivity(withLeaveButton(this.deps.knowledge, language, this.text('handoff.already_waiting', language, { position: ordinal(this.store.position(open), language) })));
@@ -238,6 +258,15 @@ export class HandoffHub implements HandoffPort {
       return;
     }
 
+    // Unauthenticated sellers are limited per address (HANDOFF_LIMIT_PER_ADDRESS per 10 minutes); a
+    // platform's or authenticated channel's few addresses carry all its sellers, so never those.
+    const client = this.isAuthenticatedChannel(context) ? undefined : activityClient(activity);
+    if (client && !this.handoffsPerAddress.take(client).allowed) {
+      this.deps.logger.warn({ conversationId, ip: client }, 'handoff refused: too many from this address');
+      replies.push(this.message('handoff.too_many_requests', language), this.alternatives(language));
+      await context.sendActivities(replies);
+      return;
+    }
     this.store.deleteDraftTickets(conversationId);
     // One read for the summary and handoff.initiate: this turn is logged only when it ends, and the
     // conversation's other turns wait for it (ConversationQueue), so a second read would find the same.
@@ -342,11 +371,13 @@ export class HandoffHub implements HandoffPort {
         return next();
       }
       if (activity.type !== 'message' || !activity.conversation?.id) return next();
-      const session = this.store.openSession(activity.conversation.id);
+      // Sessions and tickets are the conversation's only on the channel that opened them.
+      const open = this.store.openSession(activity.conversation.id);
+      const session = open?.channelId === activity.channelId ? open : undefined;
       if (session?.status === 'waiting') return this.whileWaiting(context, session, next);
       if (session?.status === 'active') return this.whileActive(context, session);
       const draft = this.store.draftTicket(activity.conversation.id);
-      if (draft && (await this.fillTicket(context, draft))) return;
+      if (draft && draft.channelId === activity.channelId && (await this.fillTicket(context, draft))) return;
       return next();
     };
   }
@@ -358,10 +389,12 @@ export class HandoffHub implements HandoffPort {
    * chat ends for the agents with a note; what an agent sends afterwards is kept, marked undelivered.
    * Nothing is sent to the seller, who is gone. Returns whether a request or chat ended.
    */
-  async sellerLeft(conversationId: string, channelId?: string): Promise<boolean> {
-    this.store.deleteDraftTickets(conversationId);
+  async sellerLeft(conversationId: string, channelId: string): Promise<boolean> {
+    // Only the channel that opened the request may end it: the same id on another channel is someone else.
+    const draft = this.store.draftTicket(conversationId);
+    if (draft?.channelId === channelId) this.store.deleteDraftTickets(conversationId);
     const session = this.store.openSession(conversationId);
-    if (!session || (session.status !== 'waiting' && session.status !== 'active')) return false;
+    if (!session || session.channelId !== channelId || (session.status !== 'waiting' && session.status !== 'active')) return false;
     if (!this.store.close(session.id, 'left', iso(this.deps.now()), [session.status])) return false;
     this.deps.logger.info({ conversationId, channelId, caseNumber: session.caseNumber, was: session.status }, 'seller left');
     this.events.broadcast('closed', { conversationId, agent: session.agent, caseNumber: session.caseNumber, by: 'left' });
@@ -471,9 +504,7 @@ export class HandoffHub implements HandoffPort {
 
   /** Whether the turn's activity came through Bot Framework authentication (never the local, open path). */
   private isAuthenticatedChannel(context: TurnContext): boolean {
-    if (this.deps.config.localMode) return false;
-    const identity = context.turnState.get(context.adapter.BotIdentityKey) as { isAuthenticated?: boolean; authenticationType?: unknown } | undefined;
-    return Boolean(identity?.isAuthenticated) && identity?.authenticationType !== 'anonymous';
+    return isAuthenticatedTurn(context, this.deps.config);
   }
 
   private async onHandoffStatus(context: TurnContext): Promise<void> {
@@ -510,8 +541,9 @@ export class HandoffHub implements HandoffPort {
   // ---- proactive messages ------------------------------------------------------------------------
 
   /** Sends to a seller outside their turn. Throws SellerUnreachable when the channel does not take it. */
-  private async deliver(conversationId: string, activities: Partial<Activity>[], agent?: string): Promise<void> {
-    const reference = this.deps.references.get(conversationId);
+  private async deliver(to: Target, activities: Partial<Activity>[], agent?: string): Promise<void> {
+    const { conversationId, channelId } = to;
+    const reference = this.deps.references.get(channelId, conversationId);
     if (!reference?.serviceUrl) throw new SellerUnreachable('no conversation reference with a serviceUrl');
     const send = async () => {
       let failure: unknown;
@@ -537,7 +569,7 @@ export class HandoffHub implements HandoffPort {
       if (responses.length < activities.length) throw new SellerUnreachable('the channel did not answer in time');
       if (undelivered > 0) throw new SellerUnreachable('the channel did not take it yet (kept in the outbox, retried)');
     };
-    await (this.deps.queue ? this.deps.queue.run(conversationId, send) : send());
+    await (this.deps.queue ? this.deps.queue.run(conversationKey(channelId, conversationId), send) : send());
   }
 
   /**
@@ -568,12 +600,12 @@ export class HandoffHub implements HandoffPort {
   }
 
   /** Like deliver, but logs instead of throwing; returns whether the seller got it. */
-  private async notify(conversationId: string, activities: Partial<Activity>[], what: string): Promise<boolean> {
+  private async notify(to: Target, activities: Partial<Activity>[], what: string): Promise<boolean> {
     try {
-      await this.deliver(conversationId, activities);
+      await this.deliver(to, activities);
       return true;
     } catch (error) {
-      this.deps.logger.warn({ conversationId, err: (error as Error).message }, `${what} not delivered`);
+      this.deps.logger.warn({ conversationId: to.conversationId, err: (error as Error).message }, `${what} not delivered`);
       return false;
     }
   }
@@ -612,15 +644,19 @@ export class HandoffHub implements HandoffPort {
     };
   }
 
-  queueView() {
+  /** What agents see; lists are capped (waitingTotal, missedMore say there is more; missedBefore pages the missed list). */
+  queueView({ missedBefore }: { missedBefore?: string } = {}) {
     const now = this.deps.now();
     const since = iso(new Date(now.getTime() - MISSED_VISIBLE_DAYS * 86_400_000));
+    const waiting = this.store.waiting();
+    const missed = this.store.missed(since, QUEUE_VIEW_MAX_MISSED + 1, missedBefore);
     // Messages (bot or agent) the seller's channel has not taken yet: `undelivered` on the entry, when any.
     const pending = this.deps.outbox?.pendingCounts() ?? new Map<string, number>();
     const flag = <T extends { conversationId: string }>(entry: T): T & { undelivered?: number } =>
       pending.has(entry.conversationId) ? { ...entry, undelivered: pending.get(entry.conversationId) } : entry;
     return {
-      waiting: this.store.waiting().map((s, i) => flag(this.waitingEntry(s, i + 1))),
+      waiting: waiting.slice(0, QUEUE_VIEW_MAX_WAITING).map((s, i) => flag(this.waitingEntry(s, i + 1))),
+      waitingTotal: waiting.length,
       active: this.store.active().map((s) =>
         flag({
           conversationId: s.conversationId,
@@ -634,7 +670,8 @@ export class HandoffHub implements HandoffPort {
           channelId: s.channelId,
         }),
       ),
-      missed: this.store.missed(since).map((s) => ({
+      missedMore: missed.length > QUEUE_VIEW_MAX_MISSED,
+      missed: missed.slice(0, QUEUE_VIEW_MAX_MISSED).map((s) => ({
         conversationId: s.conversationId,
         waitingSince: s.queuedAt,
         missedAt: s.closedAt,
@@ -648,8 +685,16 @@ export class HandoffHub implements HandoffPort {
     };
   }
 
+  /**
+   * The whole queue goes to every stream at most every QUEUE_SNAPSHOT_MS: a flood of requests changes it
+   * hundreds of times a second, and each change would be sent to every agent.
+   */
   private broadcastQueue(): void {
-    if (this.events.connections > 0) this.events.broadcast('queue', this.queueView());
+    if (this.events.connections === 0 || this.queueSnapshotTimer) return;
+    this.queueSnapshotTimer = setTimeout(() => {
+      this.queueSnapshotTimer = undefined;
+      if (this.events.connections > 0) this.events.broadcast('queue', this.queueView());
+    }, QUEUE_SNAPSHOT_MS);
   }
 
   /** Opens an agent's event stream (the agent counts as online while it is open). */
@@ -704,7 +749,7 @@ export class HandoffHub implements HandoffPort {
     this.deps.logger.info({ conversationId, agent, caseNumber: session.caseNumber }, 'agent accepted');
     this.events.broadcast('accepted', { conversationId, agent, caseNumber: session.caseNumber });
     this.broadcastQueue();
-    const notified = await this.notify(conversationId, [{ type: 'message', text: this.agentFacing(agent, session.language).joined }], 'agent_joined');
+    const notified = await this.notify(session, [{ type: 'message', text: this.agentFacing(agent, session.language).joined }], 'agent_joined');
     return { status: 'ok', session, notified, already: false };
   }
 
@@ -736,7 +781,7 @@ export class HandoffHub implements HandoffPort {
     let delivered = true;
     this.sending.add(stored.id);
     try {
-      await this.deliver(conversationId, [activity], facing.name);
+      await this.deliver(session, [activity], facing.name);
       this.store.markDelivered(stored.id);
     } catch (error) {
       delivered = false;
@@ -767,7 +812,7 @@ export class HandoffHub implements HandoffPort {
       this.events.broadcast('closed', { conversationId, agent, caseNumber: session.caseNumber, by: 'agent' });
       this.broadcastQueue();
       const notified = await this.notify(
-        conversationId,
+        session,
         [this.message('handoff.closed_summary', session.language, { agent: this.agentFacing(agent, session.language).name, date: this.formatDate(now), caseNumber: session.caseNumber })],
         'closed_summary',
       );
@@ -886,7 +931,7 @@ export class HandoffHub implements HandoffPort {
       const notice = timedOut
         ? this.message('handoff.timeout', language)
         : this.message('handoff.closed_while_waiting', language, { schedule: config.businessHours.describe(language) });
-      await this.notify(conversationId, [notice, this.alternatives(language)], timedOut ? 'timeout' : 'closed');
+      await this.notify(session, [notice, this.alternatives(language)], timedOut ? 'timeout' : 'closed');
     }
     const waiting = this.store.waiting();
     for (const [index, session] of waiting.entries()) {
@@ -898,10 +943,10 @@ export class HandoffHub implements HandoffPort {
         this.store.update(session.id, { lastNotifiedPosition: position, lastNotifiedAt: iso(now) });
         const wait = this.waitText(this.estimate(position), session.language);
         const update = this.text('handoff.position_update', session.language, { position: ordinal(position, session.language), wait });
-        await this.notify(session.conversationId, [withLeaveButton(this.deps.knowledge, session.language, update)], 'position update');
+        await this.notify(session, [withLeaveButton(this.deps.knowledge, session.language, update)], 'position update');
       } else if (!session.waitExceededNotified && elapsedMs > session.estimateMinutes * 60_000) {
         this.store.update(session.id, { waitExceededNotified: true });
-        await this.notify(session.conversationId, [withLeaveButton(this.deps.knowledge, session.language, this.text('handoff.wait_exceeded', session.language))], 'wait_exceeded');
+        await this.notify(session, [withLeaveButton(this.deps.knowledge, session.language, this.text('handoff.wait_exceeded', session.language))], 'wait_exceeded');
       }
     }
     this.store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));
@@ -940,6 +985,8 @@ export class HandoffHub implements HandoffPort {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.queueSnapshotTimer) clearTimeout(this.queueSnapshotTimer);
+    this.queueSnapshotTimer = undefined;
     this.timer = undefined;
     await this.ticking?.catch(() => undefined);
     this.events.closeAll();

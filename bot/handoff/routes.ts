@@ -27,7 +27,7 @@ const CONSOLE_FILES: Record<string, string> = {
 };
 const CONSOLE_HEADERS = {
   'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
@@ -47,6 +47,32 @@ function zodMessage(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * Cross-site request forgery: a state change is refused when its body type is one a plain HTML form can
+ * send, and, when the browser's own cookie is the credential, when another origin (another port of
+ * this host included) sent it. Requests without Origin (curl, other servers) are judged by their
+ * credentials: browsers never add a bearer token by themselves.
+ */
+function refusedAsForged(req: Request, res: Response, byCookie: boolean, publicBaseUrl?: string): boolean {
+  const type = (req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type && type !== 'application/json') {
+    sendError(res, 415, 'UnsupportedMediaType', 'expected Content-Type: application/json');
+    return true;
+  }
+  if (!byCookie) return false;
+  const site = (req.header('sec-fetch-site') ?? '').toLowerCase();
+  const origin = req.header('origin');
+  if (site === 'cross-site' || site === 'same-site' || (origin !== undefined && origin !== ownOrigin(req) && origin !== publicBaseUrl)) {
+    sendError(res, 403, 'Forbidden', 'cross-site request refused');
+    return true;
+  }
+  return false;
+}
+
+function ownOrigin(req: Request): string {
+  return `${isSecure(req) ? 'https' : 'http'}://${req.header('host') ?? ''}`;
+}
+
 function isSecure(req: Request): boolean {
   return req.isSecure() || req.header('x-forwarded-proto') === 'https';
 }
@@ -61,13 +87,30 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
     text: z.string().trim().min(1, 'text must not be empty').max(config.MAX_MESSAGE_LENGTH, `text is longer than ${config.MAX_MESSAGE_LENGTH} characters`),
   });
 
+  // One guessing budget per client address (X-Forwarded-For only from TRUSTED_PROXIES): sign-in attempts
+  // and failed authentications on every other agent endpoint (SSE included) take from it. An address out
+  // of budget is refused before its credentials are looked at, so a late right guess tells nothing.
+  const guesses = new RateLimiter(config.SIGNIN_RATE_LIMIT_PER_MINUTE, 60_000);
+  const tooManyGuesses = (req: Request, res: Response): boolean => {
+    const client = clientAddress(req, config.TRUSTED_PROXIES);
+    const verdict = guesses.check(client);
+    if (verdict.allowed) return false;
+    logger.warn({ ip: client }, 'agent authentication rate limited');
+    sendTooManyRequests(res, verdict.retryAfterSeconds, `too many failed attempts; try again in ${verdict.retryAfterSeconds} s`);
+    return true;
+  };
+
   const requireAgent: RequestHandler = (req, res, next) => {
-    const agent = auth.authenticate(req);
-    if (!agent) {
+    if (tooManyGuesses(req, res)) return next(false);
+    const credentials = auth.credentialsOf(req);
+    if (!credentials) {
+      guesses.take(clientAddress(req, config.TRUSTED_PROXIES));
       res.header('www-authenticate', 'Bearer realm="agent"');
       sendError(res, 401, 'Unauthorized', 'a valid agent token is required (Authorization: Bearer <token>, or sign in at /agent)');
       return next(false);
     }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && refusedAsForged(req, res, credentials.via === 'cookie', config.PUBLIC_BASE_URL)) return next(false);
+    const agent = credentials.agent;
     (req as AuthedRequest).agent = agent;
     res.header('cache-control', 'no-store');
     return next();
@@ -101,10 +144,10 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
 
   // ---- sign-in for the console (a cookie, because EventSource cannot send headers) ----
   // Every attempt counts, per client address (X-Forwarded-For only from TRUSTED_PROXIES).
-  const signInLimiter = new RateLimiter(config.SIGNIN_RATE_LIMIT_PER_MINUTE, 60_000);
   server.post('/api/agent/session', ...body, async (req, res) => {
+    if (refusedAsForged(req, res, true, config.PUBLIC_BASE_URL)) return;
     const client = clientAddress(req, config.TRUSTED_PROXIES);
-    const verdict = signInLimiter.take(client);
+    const verdict = guesses.take(client);
     if (!verdict.allowed) {
       logger.warn({ ip: client }, 'agent sign-in rate limited');
       return sendTooManyRequests(res, verdict.retryAfterSeconds, `too many sign-in attempts; try again in ${verdict.retryAfterSeconds} s`);
@@ -142,8 +185,10 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
     res.json({ agent: parsed.data.name });
   });
 
-  server.get('/api/agent/queue', requireAgent, async (_req, res) => {
-    res.json(hub.queueView());
+  server.get('/api/agent/queue', requireAgent, async (req, res) => {
+    const missedBefore = new URLSearchParams(req.getQuery() ?? '').get('missedBefore') ?? undefined;
+    if (missedBefore !== undefined && Number.isNaN(Date.parse(missedBefore))) return sendError(res, 400, 'BadRequest', 'missedBefore: expected an ISO-8601 time');
+    res.json(hub.queueView({ missedBefore: missedBefore && new Date(missedBefore).toISOString() }));
   });
 
   server.get('/api/agent/canned', requireAgent, async (_req, res) => {

@@ -362,12 +362,13 @@ export class HandoffStore {
       .map(toSession);
   }
 
-  missed(since: string, limit = 100): Session[] {
+  /** Newest first; `before` (a queued_at) gives the page after the one that ended there. */
+  missed(since: string, limit = 100, before = '9999'): Session[] {
     return this
-      .prepare<[string, number], SessionRow>(
-        `SELECT * FROM handoff_sessions WHERE status = 'missed' AND queued_at >= ? ORDER BY queued_at DESC, id DESC LIMIT ?`,
+      .prepare<[string, string, number], SessionRow>(
+        `SELECT * FROM handoff_sessions WHERE status = 'missed' AND queued_at >= ? AND queued_at < ? ORDER BY queued_at DESC, id DESC LIMIT ?`,
       )
-      .all(since, limit)
+      .all(since, before, limit)
       .map(toSession);
   }
 

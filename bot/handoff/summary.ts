@@ -10,7 +10,9 @@ const QUESTIONS_KEPT = 3;
 /** Topics worth naming; small talk and commands are not. */
 const SKIPPED_TOPICS = new Set<Intent>(['greeting', 'thanks', 'cancel', 'agent', 'none']);
 
-const KEYWORD_NUMBER = /(?:상품\s*번호|상품\s*(?:no|id)\.?|product\s*(?:no\.?|number|id|#))\s*(?:는|은|:|：|#|-)?\s*(\d[\d-]{3,18}\d)/i;
+// The optional separator carries its own spaces: two `\s*` side by side split a run of spaces in every
+// possible way, quadratic in its length.
+const KEYWORD_NUMBER = /(?:상품\s*번호|상품\s*(?:no|id)\.?|product\s*(?:no\.?|number|id|#))\s*(?:(?:는|은|:|：|#|-)\s*)?(\d[\d-]{3,18}\d)/i;
 const BARE_NUMBER = /(?<![\d-])(\d{8,13})(?![\d-])/g;
 
 /** A product number the seller typed ("상품번호 1234567890", or a bare 8–13 digit number that is not a mobile number). */

@@ -5,6 +5,7 @@
 // and is sent again, with the same activity `id` every time so the channel (or a client) can drop the
 // repeat. A later activity of a conversation never overtakes an earlier undelivered one.
 import { randomUUID } from 'node:crypto';
+import { originOf } from '../conversationReferences';
 import type { Activity, ResourceResponse } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import type { Logger } from '../logger';
@@ -24,6 +25,11 @@ export interface OutboxOptions {
   retryMaxMs: number;
   /** Messages still undelivered this long after they were written are given up (kept as failed). */
   maxAgeMs: number;
+  /**
+   * Unauthenticated (local mode) traffic only: undelivered messages kept per serviceUrl origin. Past it,
+   * new messages for that origin are not stored (anyone can name a dead serviceUrl for many conversations).
+   */
+  maxPendingPerOrigin?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -107,6 +113,11 @@ export class Outbox {
       activity: JSON.stringify(item.activity),
       createdAt,
     }));
+    const capped = this.overCap(rows);
+    if (capped) {
+      this.options.logger.warn({ conversationId: rows[0]?.conversationId, origin: capped }, 'outbox: too many undelivered messages for this serviceUrl; not kept');
+      return rows.map((r) => ({ activityId: r.activityId, delivered: false }));
+    }
     const ids = this.store.add(rows);
     if (!attempt) {
       // Not forced: tried now only if nothing before them is waiting for its retry time.
@@ -125,6 +136,35 @@ export class Outbox {
     for (const row of rows) if (this.waiters.get(row.conversationId)?.size === 0) this.waiters.delete(row.conversationId);
     return outcomes.map((outcome, i) => ({ activityId: rows[i]!.activityId, delivered: outcome?.delivered ?? false, response: outcome?.response }));
   }
+
+  /** The origin whose undelivered count the rows would take past maxPendingPerOrigin (counted in when not). */
+  private overCap(rows: { serviceUrl: string }[]): string | undefined {
+    const cap = this.options.maxPendingPerOrigin;
+    if (!cap) return undefined;
+    if (!this.pendingByOrigin) {
+      this.pendingByOrigin = new Map();
+      for (const { service_url, n } of this.store.pendingByServiceUrl()) {
+        const origin = originOf(service_url);
+        this.pendingByOrigin.set(origin, (this.pendingByOrigin.get(origin) ?? 0) + n);
+      }
+    }
+    const adding = new Map<string, number>();
+    for (const row of rows) adding.set(originOf(row.serviceUrl), (adding.get(originOf(row.serviceUrl)) ?? 0) + 1);
+    for (const [origin, n] of adding) if ((this.pendingByOrigin.get(origin) ?? 0) + n > cap) return origin;
+    for (const [origin, n] of adding) this.pendingByOrigin.set(origin, (this.pendingByOrigin.get(origin) ?? 0) + n);
+    return undefined;
+  }
+
+  /** A row left the pending state (delivered or given up). */
+  private released(serviceUrl: string): void {
+    if (!this.pendingByOrigin) return;
+    const origin = originOf(serviceUrl);
+    const left = (this.pendingByOrigin.get(origin) ?? 1) - 1;
+    if (left > 0) this.pendingByOrigin.set(origin, left);
+    else this.pendingByOrigin.delete(origin);
+  }
+
+  private pendingByOrigin?: Map<string, number>;
 
   /** Activity ids of a conversation still waiting for the channel, oldest first. */
   pendingActivityIds(conversationId: string): string[] {
@@ -237,6 +277,7 @@ export class Outbox {
       const attempt = await this.attempt(row, activity);
       if (attempt.ok) {
         this.store.delivered(row.id);
+        this.released(row.service_url);
         const awaited = this.waiters.get(conversationId)?.has(row.id) ?? false;
         this.settle(conversationId, row.id, { delivered: true, response: attempt.response });
         this.emitDelivered({ conversationId, activityId: row.activity_id, activity, retried: !awaited });
@@ -246,6 +287,7 @@ export class Outbox {
       const age = this.now() - row.created_at;
       if (attempt.permanent || age >= this.options.maxAgeMs) {
         this.store.fail(row.id, attempt.error);
+        this.released(row.service_url);
         this.settle(conversationId, row.id, { delivered: false });
         this.options.logger.warn(
           { conversationId, activityId: row.activity_id, attempts: row.attempts + 1, err: attempt.error, permanent: attempt.permanent },

@@ -65,7 +65,7 @@ export class OutboxStore {
   private readonly insertAll: { immediate(rows: NewOutboxRow[]): number[] };
   private readonly deleteFailedBefore;
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     migrate(db, 'outbox/001-create', MIGRATION);
     this.insertRow = db.prepare<Omit<NewOutboxRow, 'audience'> & { audience: string | null }>(
       `INSERT INTO outbox_messages (conversation_id, channel_id, service_url, audience, activity_id, activity, next_attempt_at, created_at)
@@ -125,6 +125,13 @@ export class OutboxStore {
 
   pendingActivityIds(conversationId: string): string[] {
     return this.selectPendingIds.all(conversationId);
+  }
+
+  /** Undelivered rows per serviceUrl (read once, for the per-origin cap of unauthenticated traffic). */
+  pendingByServiceUrl(): { service_url: string; n: number }[] {
+    return this.db
+      .prepare<[], { service_url: string; n: number }>(`SELECT service_url, COUNT(*) AS n FROM outbox_messages WHERE status = 'pending' GROUP BY service_url`)
+      .all();
   }
 
   pendingCounts(): Map<string, number> {

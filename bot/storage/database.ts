@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 
@@ -9,11 +9,23 @@ export type Database = BetterSqlite3.Database;
  * `:memory:` is accepted for throwaway databases.
  */
 export function openDatabase(file: string): Database {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  // Seller conversations and agent sessions: readable by the bot's own user only.
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new BetterSqlite3(file);
   // WAL lets readers (e.g. an operator console) run while the bot writes; NORMAL is durable
   // across application crashes in WAL mode and only risks the last commits on power loss.
   db.pragma('journal_mode = WAL');
+  if (file !== ':memory:') {
+    // SQLite creates its files with the process umask (0644 by default); the WAL and shm files exist
+    // once WAL mode is on and keep their mode across checkpoints.
+    for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+      try {
+        chmodSync(path, 0o600);
+      } catch {
+        // a file system without modes, or a file SQLite has not created
+      }
+    }
+  }
   db.pragma('synchronous = NORMAL');
   // A second process (CLI, worker) may hold the write lock briefly; wait instead of failing.
   db.pragma('busy_timeout = 5000');

@@ -38,7 +38,8 @@ import {
 import type { Server } from 'restify';
 import type { BotAdapter } from '../adapter';
 import type { Config } from '../config';
-import type { ConversationQueue } from '../conversationQueue';
+import { type ConversationQueue, conversationKey } from '../conversationQueue';
+import { setActivityClient } from '../clientAddress';
 import { isPlainObject } from '../http';
 import type { Logger } from '../logger';
 import type { ActivityFeed } from './feed';
@@ -50,8 +51,11 @@ export const LOCAL_CHANNEL_ID = 'webchat';
 export const LOCAL_WEBCHAT_TURN = Symbol('localWebChatTurn');
 
 export function isLocalWebChatTurn(context: TurnContext): boolean {
-  return context.turnState.get(LOCAL_WEBCHAT_TURN) === true;
+  return context.turnState.get(LOCAL_WEBCHAT_TURN) === true || localActivities.has(context.activity);
 }
+
+/** Activities this channel handed to the adapter (known from the first middleware on, unlike the turn state). */
+const localActivities = new WeakSet<object>();
 
 type ServiceClientCredentials = ConstructorParameters<typeof ConnectorClient>[0];
 type HttpClient = NonNullable<NonNullable<ConstructorParameters<typeof ConnectorClient>[1]>['httpClient']>;
@@ -169,11 +173,13 @@ export class LocalChannel {
    * `storedServiceUrl` is the conversation's service_url as the caller already read it (the row it
    * authorised the request with): the row is written only when that differs, not on every message.
    */
-  runTurn(activity: Record<string, unknown> & { conversation: { id: string } }, storedServiceUrl?: string | null): Promise<void> {
+  runTurn(activity: Record<string, unknown> & { conversation: { id: string } }, storedServiceUrl?: string | null, client?: string): Promise<void> {
     const serviceUrl = this.serviceUrl();
     if (!this.knownServiceUrls.has(serviceUrl)) this.knownServiceUrls.add(serviceUrl);
     if (storedServiceUrl !== serviceUrl) this.deps.store.setServiceUrl(activity.conversation.id, serviceUrl);
     const full = { ...activity, channelId: LOCAL_CHANNEL_ID, serviceUrl } as unknown as Activity;
+    localActivities.add(full);
+    if (client) setActivityClient(full, client);
     const appId = this.deps.config.MicrosoftAppId;
     const result: AuthenticateRequestResult = {
       audience: AuthenticationConstants.ToChannelFromBotOAuthScope,
@@ -188,7 +194,7 @@ export class LocalChannel {
       await this.deps.runTurn(context);
     };
     return this.deps.queue
-      .run(activity.conversation.id, () => (this.deps.adapter as unknown as ProcessWithResult).processActivity(result, full, logic))
+      .run(conversationKey(LOCAL_CHANNEL_ID, activity.conversation.id), () => (this.deps.adapter as unknown as ProcessWithResult).processActivity(result, full, logic))
       .then(
         () => undefined,
         (error: unknown) => {

@@ -276,7 +276,7 @@ export class DirectLineApi {
     }
     if (!this.allowActivity(res, access.conversation.id)) return;
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
-    this.deliver(res, access.conversation, activity);
+    this.deliver(req, res, access.conversation, activity);
   }
 
   private stillHere(conversationId: string): void {
@@ -331,13 +331,17 @@ export class DirectLineApi {
   }
 
   /** Appends the seller's activity (the echo the page waits for), answers {id}, then runs the bot's turn. */
-  private deliver(res: Response, conversation: ConversationRow, activity: Record<string, unknown>): void {
+  private deliver(req: Request, res: Response, conversation: ConversationRow, activity: Record<string, unknown>): void {
     const stored = this.deps.feed.append(conversation.id, activity);
     if (!stored) return sendError(res, 404, 'NotFound', 'the conversation is unknown or has ended');
     res.status(200);
     res.json({ id: stored.activity.id });
-    void this.deps.channel.runTurn({ ...stored.activity, conversation: { id: conversation.id } }, conversation.serviceUrl);
+    const client = clientAddress(req, this.deps.config.TRUSTED_PROXIES);
+    void this.deps.channel.runTurn({ ...stored.activity, conversation: { id: conversation.id } }, conversation.serviceUrl, client);
   }
+
+  /** Long polls open per conversation (WEBCHAT_POLLS_PER_TOKEN). */
+  private readonly polls = new Map<string, number>();
 
   private async getActivities(req: Request, res: Response): Promise<void> {
     const access = this.authorize(req, res, String(req.params.conversationId));
@@ -346,6 +350,14 @@ export class DirectLineApi {
     const watermark = parseWatermark(params.get('watermark'));
     const waitParam = params.get('wait');
     const waitMs = waitParam === null ? DIRECT_LINE_LIMITS.longPollMs : Math.min(Math.max(Number(waitParam) || 0, 0), 20) * 1000;
+    // Each waiting poll holds a socket and a waiter: a token (one conversation) gets a few at once.
+    const conversationId = access.conversation.id;
+    const polling = this.polls.get(conversationId) ?? 0;
+    if (waitMs > 0 && polling >= this.deps.config.WEBCHAT_POLLS_PER_TOKEN) {
+      res.header('Retry-After', '1');
+      return sendError(res, 429, 'TooManyRequests', `at most ${this.deps.config.WEBCHAT_POLLS_PER_TOKEN} long polls per conversation at once`);
+    }
+    this.polls.set(conversationId, polling + 1);
     const abort = new AbortController();
     const onClose = () => abort.abort();
     res.once('close', onClose);
@@ -364,6 +376,9 @@ export class DirectLineApi {
       res.json({ activities, watermark: String(last) });
     } finally {
       res.off('close', onClose);
+      const left = (this.polls.get(conversationId) ?? 1) - 1;
+      if (left > 0) this.polls.set(conversationId, left);
+      else this.polls.delete(conversationId);
     }
   }
 
@@ -430,7 +445,7 @@ export class DirectLineApi {
 
     const origin = this.uploadOrigin(req);
     const attachments: Record<string, unknown>[] = [];
-    await mkdir(this.deps.uploadsDir, { recursive: true });
+    await mkdir(this.deps.uploadsDir, { recursive: true, mode: 0o700 });
     for (const file of checked) {
       const id = randomId();
       const fileName = `${id}.${extensionOf(file.type)}`;
@@ -451,7 +466,7 @@ export class DirectLineApi {
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
     activity.attachments = attachments;
     this.deps.logger.info({ conversationId: access.conversation.id, files: attachments.length }, 'web chat upload');
-    this.deliver(res, access.conversation, activity);
+    this.deliver(req, res, access.conversation, activity);
   }
 
   /**

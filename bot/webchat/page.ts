@@ -46,8 +46,9 @@ const CSP = [
   "script-src 'self'",
   // Web Chat styles itself with injected <style> elements.
   "style-src 'self' 'unsafe-inline'",
-  // Hero card images may come from anywhere; uploads are previewed from blob: URLs.
-  "img-src 'self' data: blob: https:",
+  // Images only from this server (uploads) and blob: previews: an agent's markdown image or <img> must
+  // not make the seller's browser call another host.
+  "img-src 'self' data: blob:",
   "media-src 'self' data: blob:",
   // directlinejs reads a picked file from its blob: URL before uploading it.
   "connect-src 'self' blob: data:",

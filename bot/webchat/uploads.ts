@@ -41,7 +41,14 @@ export function sniffType(data: Buffer): AcceptedType | undefined {
 export function cleanFileName(name: string | undefined, type: AcceptedType): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
   const cleaned = base.replace(/[\p{Cc}\p{Cf}"<>]/gu, '').trim().slice(0, 120);
-  return cleaned || `attachment.${extensionOf(type)}`;
+  // The extension is always the detected type's: a PDF offered as x.html or a PNG as .exe would be
+  // opened by whatever the name says once downloaded.
+  const extension = extensionOf(type);
+  const dot = cleaned.lastIndexOf('.');
+  const current = dot > 0 ? cleaned.slice(dot + 1).toLowerCase() : '';
+  if (current === extension || (type === 'image/jpeg' && current === 'jpeg')) return cleaned;
+  const stem = (dot > 0 ? cleaned.slice(0, dot) : cleaned).trim() || 'attachment';
+  return `${stem.slice(0, 110)}.${extension}`;
 }
 
 export class BodyTooLargeError extends Error {

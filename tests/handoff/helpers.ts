@@ -10,8 +10,8 @@ const knowledge = loadKnowledge();
 /** A Korean answer from the knowledge base, as the seller sees it. */
 export const ko = (key: Parameters<typeof knowledge.text>[0], values?: Record<string, string | number>) => knowledge.text(key, 'ko', values);
 
-export const MINJI = { name: '민지', token: 'minji-token-0123456789' };
-export const JUNHO = { name: '준호', token: 'junho-token-0123456789' };
+export const MINJI = { name: '민지', token: 'minji-token-0123456789-abc' };
+export const JUNHO = { name: '준호', token: 'junho-token-0123456789-abc' };
 export const AGENT_TOKENS = `${MINJI.name}:${MINJI.token},${JUNHO.name}:${JUNHO.token}`;
 
 /** A seller whose replies go to the channel server (serviceUrl), as on a real channel. */

@@ -32,7 +32,9 @@ function expectClosedSummary(text: string, agent: string, caseNumber: string) {
 let bot: RunningBot;
 let channel: ChannelServer;
 // A short channel time-out keeps the "channel down" case quick (the connector retries a 503 for seconds).
-const ENV = { AGENT_TOKENS, CHANNEL_TIMEOUT_MS: '1500' };
+// The 401 test probes every endpoint with bad credentials, more than the guessing budget per address
+// allows (that limit has its own test in tests/security/abuse.test.ts).
+const ENV = { AGENT_TOKENS, CHANNEL_TIMEOUT_MS: '1500', SIGNIN_RATE_LIMIT_PER_MINUTE: '1000' };
 
 beforeAll(async () => {
   channel = new ChannelServer();
@@ -453,6 +455,16 @@ describe('the seller leaves', () => {
     const id = 'left-bot-only';
     await new Seller(bot, channel, id).say('운영 시간 알려 주세요');
     expect((await endOfConversation(id)).status).toBe(200);
-    expect(await bot.app.hub.sellerLeft(id)).toBe(false);
+    expect(await bot.app.hub.sellerLeft(id, 'test')).toBe(false);
+  });
+
+  test('an endOfConversation with the same conversation id from another channel leaves the queued seller alone', async () => {
+    const id = 'left-other-channel';
+    const seller = new Seller(bot, channel, id);
+    await seller.say('상담사 연결해 주세요');
+    const { text: _text, ...activity } = message(id, '', { serviceUrl: channel.url });
+    expect((await post(bot.url, '/api/messages', { ...activity, channelId: 'another-channel', type: 'endOfConversation' })).status).toBe(200);
+    expect((await queue(bot)).waiting.map((e) => e.conversationId)).toContain(id);
+    expect(await seller.say('대기 취소')).toEqual([ko('handoff.left_queue')]);
   });
 });

@@ -137,14 +137,14 @@ describe('agent credentials', () => {
   });
 
   test('bearer tokens and session cookies; AGENT_TOKENS replaces the local token', () => {
-    const config = loadConfig({ DATA_DIR: dataDir, AGENT_TOKENS: 'minji:token-of-minji-1234, junho:token-of-junho-1234' });
+    const config = loadConfig({ DATA_DIR: dataDir, AGENT_TOKENS: 'minji:token-of-minji-0123456789, junho:token-of-junho-0123456789' });
     const auth = new AgentAuth(config, openDatabase(':memory:'));
     expect(auth.local).toBeUndefined();
-    expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-1234' }))).toBe('junho');
-    expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-12345' }))).toBeUndefined();
-    expect(auth.authenticate(request({ authorization: 'token-of-junho-1234' }))).toBeUndefined();
+    expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-0123456789' }))).toBe('junho');
+    expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-01234567895' }))).toBeUndefined();
+    expect(auth.authenticate(request({ authorization: 'token-of-junho-0123456789' }))).toBeUndefined();
     expect(auth.authenticate(request({}))).toBeUndefined();
-    const session = auth.signIn('token-of-minji-1234')!;
+    const session = auth.signIn('token-of-minji-0123456789')!;
     expect(auth.authenticate(request({ cookie: `other=1; agent_session=${session.sessionId}` }))).toBe('minji');
     expect(auth.authenticate(request({ cookie: 'agent_session=forged' }))).toBeUndefined();
     expect(auth.signIn('nope')).toBeUndefined();
@@ -192,7 +192,7 @@ describe('handoff.status', () => {
     return passed;
   }
   const authenticated = { isAuthenticated: true, authenticationType: 'https://api.botframework.com', claims: [] };
-  const credentials = { MicrosoftAppId: 'app-id', MicrosoftAppPassword: 'secret', AGENT_TOKENS: 'minji:token-of-minji-1234', HANDOFF_MODE: 'both' };
+  const credentials = { MicrosoftAppId: 'app-id', MicrosoftAppPassword: 'secret', AGENT_TOKENS: 'minji:token-of-minji-0123456789', HANDOFF_MODE: 'both' };
 
   test('acted on over an authenticated channel', async () => {
     const { hub, cleanup } = hubWith(credentials);

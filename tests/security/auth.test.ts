@@ -14,7 +14,7 @@ const APP_ID = '0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7';
 const ISSUER = 'https://api.botframework.test';
 const CHANNEL_ID = 'test';
 const KID = 'local-test-key';
-const AGENT = { name: 'alice', token: 'alice-agent-token-0123' };
+const AGENT = { name: 'alice', token: 'alice-agent-token-0123-4567' };
 
 const signing = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const attacker = generateKeyPairSync('rsa', { modulusLength: 2048 });

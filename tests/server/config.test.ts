@@ -22,6 +22,12 @@ test.each([
   [{ MicrosoftAppId: 'abc' }, /MicrosoftAppPassword/],
   [{ MicrosoftAppId: 'abc', MicrosoftAppPassword: 'secret' }, /AGENT_TOKENS/],
   [{ AGENT_TOKENS: 'minji' }, /AGENT_TOKENS/],
+  [{ AGENT_TOKENS: 'minji:abcdefghijklmnopqrstuvw' }, /AGENT_TOKENS: .*at least 24 characters/],
+  [{ ALLOWED_SERVICE_URLS: 'http://me:pw@127.0.0.1:4299' }, /ALLOWED_SERVICE_URLS/],
+  [{ ALLOWED_SERVICE_URLS: '127.0.0.1:4299' }, /ALLOWED_SERVICE_URLS/],
+  [{ HANDOFF_LIMIT_PER_ADDRESS: 'lots' }, /HANDOFF_LIMIT_PER_ADDRESS/],
+  [{ WEBCHAT_POLLS_PER_TOKEN: '0' }, /WEBCHAT_POLLS_PER_TOKEN/],
+  [{ OUTBOX_MAX_PENDING_PER_ORIGIN: '-1' }, /OUTBOX_MAX_PENDING_PER_ORIGIN/],
   [{ PUBLIC_BASE_URL: 'chat.example.com' }, /PUBLIC_BASE_URL/],
   [{ PUBLIC_BASE_URL: 'ftp://chat.example.com' }, /PUBLIC_BASE_URL/],
   [{ PUBLIC_BASE_URL: 'https://chat.example.com/?from=proxy' }, /PUBLIC_BASE_URL/],
@@ -30,6 +36,10 @@ test.each([
 ])('invalid %j stops with a message naming the key', (env, key) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(key);
+});
+
+test('ALLOWED_SERVICE_URLS: loopback, *, a scheme alone or URLs', () => {
+  expect(loadConfig({ ALLOWED_SERVICE_URLS: 'loopback, https://, http://127.0.0.1:4299/v3' }).ALLOWED_SERVICE_URLS).toEqual(['loopback', 'https://', 'http://127.0.0.1:4299/v3']);
 });
 
 test('PUBLIC_BASE_URL: optional, without a trailing slash (links append paths to it)', () => {

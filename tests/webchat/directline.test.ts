@@ -371,7 +371,7 @@ describe('with Bot Framework credentials', () => {
   const credentials = {
     MicrosoftAppId: '00000000-0000-0000-0000-00000000b07a',
     MicrosoftAppPassword: 'not-a-real-password',
-    AGENT_TOKENS: 'minji:minji-token-0123456789',
+    AGENT_TOKENS: 'minji:minji-token-0123456789-abc',
   };
 
   test('the web chat is off unless LOCAL_WEBCHAT turns it on', async () => {

@@ -324,11 +324,14 @@
       const url = safeUrl(a.contentUrl);
       const label = a.name || a.contentType || '첨부';
       if (url) {
-        const link = el('a', '', url && /^image\//i.test(a.contentType || '') ? '' : `📎 ${label}`);
+        // Only this server's own files are shown inline: an image elsewhere (the seller chose the URL) is a
+        // link, so opening a chat makes the browser fetch nothing from other hosts.
+        const thumbnail = /^image\//i.test(a.contentType || '') && new URL(url, location.href).origin === location.origin;
+        const link = el('a', '', thumbnail ? '' : `📎 ${label}`);
         link.href = url;
         link.target = '_blank';
         link.rel = 'noopener noreferrer';
-        if (/^image\//i.test(a.contentType || '')) {
+        if (thumbnail) {
           const img = el('img', 'thumb');
           img.src = url;
           img.alt = label;
