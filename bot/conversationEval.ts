@@ -136,7 +136,7 @@ export async function runConversations(set: ConversationSet, env: Record<string,
     },
   });
   // Open all day, so that queue turns are live queue turns whatever the time of the run.
-  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', SUPPORT_HOURS: 'daily 00:00-24:00', LOCAL_WEBCHAT: 'false', RATE_LIMIT_PER_MINUTE: '0', AGENT_TOKENS: 'eval:conversation-eval-agent', ...env });
+  const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', SUPPORT_HOURS: 'daily 00:00-24:00', LOCAL_WEBCHAT: 'false', RATE_LIMIT_PER_MINUTE: '0', AGENT_TOKENS: 'eval:conversation-eval-agent-token-0001', HANDOFF_LIMIT_PER_ADDRESS: '0', ...env });
   const app = createApp(config, { logger: createLogger('info', sink) });
   const port = await app.listen(0, '127.0.0.1');
   const channel = await startChannel();
