@@ -53,7 +53,6 @@ export const RESPONSE_PLACEHOLDERS = {
   'hours.closed_now': ['next'],
   'hours.holiday_today': [],
   'handoff.queued': ['position', 'wait'],
-  'handoff.no_agents_online': [],
   'handoff.invite_details': [],
   'handoff.no_match': [],
   'handoff.position_update': ['position', 'wait'],
