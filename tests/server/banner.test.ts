@@ -65,7 +65,7 @@ test('behind a proxy the addresses start with PUBLIC_BASE_URL', () => {
   const lines = startupBanner(config, 3978, true).split('\n');
   expect(lines).toContainEqual(expect.stringMatching(/Seller chat:\s+https:\/\/chat\.example\.com\/$/));
   expect(lines).toContainEqual(expect.stringMatching(/Agent console:\s+https:\/\/chat\.example\.com\/agent$/));
-  const withTokens = startupBanner(loadConfig({ DATA_DIR: plain.dataDir, AGENT_TOKENS: 'minji:0123456789abcdef' }), 3978, false);
+  const withTokens = startupBanner(loadConfig({ DATA_DIR: plain.dataDir, AGENT_TOKENS: 'minji:0123456789abcdef0123456789' }), 3978, false);
   expect(withTokens).toMatch(/Agent tokens:\s+AGENT_TOKENS/);
   expect(withTokens).not.toContain('0123456789abcdef');
 });
