@@ -93,10 +93,26 @@ test('an agent message with a markdown image or <img> loads nothing from elsewhe
   await seller.botSays(/대기 순서/);
   const conversationId = await seller.conversationId();
   expect((await accept(bot, MINJI, conversationId)).status).toBe(200);
-  const text = `확인해 볼게요 ![x](${evilUrl}/pixel.png) <img src="${evilUrl}/img.png">`;
+  // Every request the page makes to the attacker's host, on any scheme: an https image (which an
+  // `img-src https:` policy would let through) is attempted by the browser even though no TLS answers.
+  const evilHost = new URL(evilUrl).host;
+  // The browser reports requests the page's policy blocks as failed with "csp" (ERR_BLOCKED_BY_CSP); anything
+  // else aimed there (a TLS error included) means it tried to fetch.
+  const attempted: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).host === evilHost) attempted.push(request.url());
+  });
+  const blocked: string[] = [];
+  page.on('requestfailed', (request) => {
+    if (/^csp$|BLOCKED_BY_CSP/.test(request.failure()?.errorText ?? '')) blocked.push(request.url());
+  });
+  const httpsUrl = evilUrl.replace('http:', 'https:');
+  const text = `확인해 볼게요 ![x](${evilUrl}/pixel.png) <img src="${evilUrl}/img.png"> ![y](${httpsUrl}/pixel-tls.png) <img src="${httpsUrl}/img-tls.png">`;
   expect((await sendAsAgent(bot, MINJI, conversationId, text)).status).toBe(200);
   await seller.botSays('확인해 볼게요');
   await page.waitForTimeout(500);
   expect(evilRequests.filter((u) => u.startsWith('/pixel') || u.startsWith('/img'))).toEqual([]);
+  expect(attempted.length).toBeGreaterThan(0);
+  expect(attempted.filter((url) => !blocked.includes(url))).toEqual([]);
   await context.close();
 });
