@@ -27,11 +27,12 @@ import { type DeliveredEvent, type Outbox, undeliveredIn } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
 import { SlidingWindowLimiter } from '../webchat/limits';
-import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE } from './auth';
+import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE } from './agents/auth';
 import { estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from './estimate';
-import { AgentEvents } from './events';
-import { registerAgentRoutes } from './routes';
-import { type AgentMessage, type AttachmentInfo, HandoffStore, type Session, type Ticket } from './store';
+import { AgentEvents } from './agents/events';
+import { registerAgentRoutes } from './agents/routes';
+import type { AgentMessage, AttachmentInfo, Session, Ticket } from './model';
+import { HandoffStore } from './store';
 import { attachmentsOf, buildSummary, describeSummary, withSellerMessage, withSellerQuestion } from './summary';
 import { isQuestionForTheBot, ordinal, queuedMessage, withLeaveButton } from './waitingHelp';
 

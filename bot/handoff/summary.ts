@@ -3,7 +3,7 @@
 import type { Activity } from 'botbuilder';
 import type { Intent } from '../../intents/intentIds';
 import type { MenuEntry } from '../../knowledge/schema';
-import type { AttachmentInfo, SessionSummary } from './store';
+import type { AttachmentInfo, SessionSummary } from './model';
 
 const LAST_MESSAGE_MAX = 160;
 const QUESTIONS_KEPT = 3;

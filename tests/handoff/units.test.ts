@@ -7,10 +7,11 @@ import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuild
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
 import { ConversationReferences } from '../../bot/conversationReferences';
-import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/auth';
+import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
 import { HandoffHub } from '../../bot/handoff/hub';
-import { HandoffStore, type SessionSummary } from '../../bot/handoff/store';
+import type { SessionSummary } from '../../bot/handoff/model';
+import { HandoffStore } from '../../bot/handoff/store';
 import { buildSummary, describeSummary, extractProductNumber, withSellerMessage } from '../../bot/handoff/summary';
 import { createLogger } from '../../bot/logger';
 import { openDatabase } from '../../bot/storage/database';

@@ -2,15 +2,15 @@
 import { readFileSync } from 'node:fs';
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { z } from 'zod';
-import type { Knowledge } from '../../knowledge';
-import { clientAddress } from '../clientAddress';
-import type { Config } from '../config';
-import { jsonBody, sendError } from '../http';
-import type { Logger } from '../logger';
-import { projectPath } from '../../intents/paths';
-import { RateLimiter, sendTooManyRequests } from '../rateLimit';
+import type { Knowledge } from '../../../knowledge';
+import { clientAddress } from '../../clientAddress';
+import type { Config } from '../../config';
+import { jsonBody, sendError } from '../../http';
+import type { Logger } from '../../logger';
+import { projectPath } from '../../../intents/paths';
+import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
 import { AGENT_NAME_PATTERN, AgentAuth } from './auth';
-import type { HandoffHub } from './hub';
+import type { HandoffHub } from '../hub';
 
 export interface AgentRoutesDeps {
   hub: HandoffHub;
