@@ -76,3 +76,49 @@ export interface AgentMessage {
   createdAt: string;
   delivered: boolean;
 }
+
+/** Outside hours, the seller's next message within this many minutes becomes their ticket. */
+export const DRAFT_TICKET_MINUTES = 30;
+
+/** The legal status changes of a session: the store refuses every other (a closed session stays closed). */
+export const TRANSITIONS: Readonly<Record<SessionStatus, readonly SessionStatus[]>> = {
+  waiting: ['active', 'missed', 'closed'],
+  active: ['closed'],
+  missed: ['active', 'closed'],
+  closed: [],
+};
+
+export function canTransition(from: SessionStatus, to: SessionStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** The statuses a session may reach `to` from. */
+export function sourcesOf(to: SessionStatus): SessionStatus[] {
+  return (Object.keys(TRANSITIONS) as SessionStatus[]).filter((from) => canTransition(from, to));
+}
+
+/** A message in a handed-over conversation, as the agents hear of it. */
+export interface MessageEvent {
+  conversationId: string;
+  role: 'seller' | 'agent';
+  text: string;
+  timestamp: string;
+  agent?: string | null;
+  attachments?: AttachmentInfo[];
+  status?: SessionStatus;
+  delivered?: boolean;
+  messageId?: number;
+}
+
+/** What the service tells its listeners (the agents' event stream), in the order it happens. */
+export interface HandoffEventMap {
+  waiting: { session: Session; position: number };
+  cancelled: { conversationId: string; caseNumber: string };
+  accepted: { conversationId: string; agent: string; caseNumber?: string; external?: true };
+  closed: { conversationId: string; agent: string | null; caseNumber: string; by: ClosedBy };
+  missed: { conversationId: string; caseNumber: string };
+  message: MessageEvent;
+  ticket: Ticket;
+  /** The queue changed (a snapshot is due). */
+  changed: undefined;
+}

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { Language } from '../../knowledge/schema';
 import type { Statement } from 'better-sqlite3';
 import { type Database, migrate, withBusyRetry } from '../storage/database';
-import type { AgentMessage, AttachmentInfo, ClosedBy, Session, SessionReason, SessionStatus, SessionSummary, Ticket } from './model';
+import { type AgentMessage, type AttachmentInfo, type ClosedBy, type Session, type SessionReason, type SessionStatus, type SessionSummary, type Ticket, canTransition, sourcesOf } from './model';
 import { type AgentMessageRow, CASE_ALPHABET, MIGRATION, SESSION_COLUMNS, type SessionRow, type TicketRow, toAgentMessage, toSession, toTicket } from './storeRows';
 
 export interface NewSession {
@@ -146,31 +146,33 @@ export class HandoffStore {
     return (row?.ahead ?? 0) + 1;
   }
 
-  /** waiting|missed → active for `agent`; false when the session was not in one of those states any more. */
-  accept(id: number, agent: string, at: string): boolean {
-    return withBusyRetry(
-      () =>
-        this
-          .prepare(`UPDATE handoff_sessions SET status = 'active', agent = ?, accepted_at = ? WHERE id = ? AND status IN ('waiting', 'missed')`)
-          .run(agent, at, id).changes === 1,
-    );
-  }
-
-  /** Closes a session if it is in one of `from`; false when someone else changed it first. */
-  close(id: number, by: ClosedBy, at: string, from: SessionStatus[]): boolean {
+  /**
+   * Moves a session to `to` if it is in one of `expected` (the status its caller read) and TRANSITIONS
+   * allows the change; false when someone else changed it first or the change is not legal.
+   */
+  private moveTo(id: number, to: SessionStatus, assignments: string, values: unknown[], expected: readonly SessionStatus[]): boolean {
+    const from = expected.filter((status) => canTransition(status, to));
+    if (!from.length) return false;
     const placeholders = from.map(() => '?').join(', ');
     return withBusyRetry(
       () =>
         this
-          .prepare(`UPDATE handoff_sessions SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status IN (${placeholders})`)
-          .run(by, at, id, ...from).changes === 1,
+          .prepare(`UPDATE handoff_sessions SET status = ?, ${assignments} WHERE id = ? AND status IN (${placeholders})`)
+          .run(to, ...values, id, ...from).changes === 1,
     );
   }
 
-  markMissed(id: number, at: string): boolean {
-    return withBusyRetry(
-      () => this.prepare(`UPDATE handoff_sessions SET status = 'missed', closed_at = ? WHERE id = ? AND status = 'waiting'`).run(at, id).changes === 1,
-    );
+  /** → active for `agent` (from waiting or missed). */
+  accept(id: number, agent: string, at: string, expected: readonly SessionStatus[] = sourcesOf('active')): boolean {
+    return this.moveTo(id, 'active', 'agent = ?, accepted_at = ?', [agent, at], expected);
+  }
+
+  close(id: number, by: ClosedBy, at: string, expected: readonly SessionStatus[] = sourcesOf('closed')): boolean {
+    return this.moveTo(id, 'closed', 'closed_by = ?, closed_at = ?', [by, at], expected);
+  }
+
+  markMissed(id: number, at: string, expected: readonly SessionStatus[] = sourcesOf('missed')): boolean {
+    return this.moveTo(id, 'missed', 'closed_at = ?', [at], expected);
   }
 
   update(id: number, changes: Partial<Pick<Session, 'lastNotifiedPosition' | 'lastNotifiedAt' | 'waitExceededNotified' | 'sellerAcked' | 'protocol' | 'summary' | 'language'>>): void {
