@@ -32,6 +32,11 @@ export function truncate(text: string, max = LAST_MESSAGE_MAX): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** Whether the seller wrote it (logged seller messages may carry no role, only the bot as recipient). */
+export function isFromSeller(activity: Partial<Activity>): boolean {
+  return activity.from?.role === 'user' || (activity.from?.role === undefined && activity.recipient?.role === 'bot');
+}
+
 export function attachmentsOf(activity: Partial<Activity>): AttachmentInfo[] {
   return (activity.attachments ?? [])
     .filter((a) => a && typeof a.contentType === 'string')

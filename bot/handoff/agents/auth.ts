@@ -95,7 +95,7 @@ export class AgentAuth {
   constructor(
     config: Pick<Config, 'AGENT_TOKENS' | 'localMode' | 'dataDir'>,
     db: Database,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {
     const pairs = [...config.AGENT_TOKENS];
     if (pairs.length === 0 && config.localMode) {
