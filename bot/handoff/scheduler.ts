@@ -27,12 +27,24 @@ export interface SchedulerDeps {
 export class HandoffScheduler {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
+  private followUp?: Promise<void>;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  /** Position updates, "taking longer than expected" and time-outs. Safe to call at any time (tests do). */
+  /**
+   * Position updates, "taking longer than expected" and time-outs. Safe to call at any time (tests do):
+   * during a run, one more run follows it, so what was queued before the call is always looked at.
+   */
   tick(): Promise<void> {
-    this.ticking ??= this.runTick().finally(() => (this.ticking = undefined));
+    if (this.ticking) {
+      const again = () => {
+        this.followUp = undefined;
+        return this.tick();
+      };
+      this.followUp ??= this.ticking.then(again, again);
+      return this.followUp;
+    }
+    this.ticking = this.runTick().finally(() => (this.ticking = undefined));
     return this.ticking;
   }
 
@@ -49,6 +61,7 @@ export class HandoffScheduler {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.followUp?.catch(() => undefined);
     await this.ticking?.catch(() => undefined);
   }
 
