@@ -3,7 +3,7 @@
 // never printed (the console takes the file's whole `name:token` line).
 import { isAbsolute, join, relative } from 'node:path';
 import type { Config } from './config';
-import { LOCAL_TOKEN_FILE } from './handoff/auth';
+import { LOCAL_TOKEN_FILE } from './handoff/agents/auth';
 
 export function startupBanner(config: Config, port: number, localAgent: boolean): string {
   const base = config.PUBLIC_BASE_URL ?? `http://localhost:${port}`;

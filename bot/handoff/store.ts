@@ -5,243 +5,8 @@ import { randomInt } from 'node:crypto';
 import type { Language } from '../../knowledge/schema';
 import type { Statement } from 'better-sqlite3';
 import { type Database, migrate, withBusyRetry } from '../storage/database';
-
-export type SessionStatus = 'waiting' | 'active' | 'missed' | 'closed';
-export type SessionReason = 'requested' | 'no_match' | 'ticket';
-/** Who or what ended a session. */
-/** `left`: the seller abandoned the conversation (endOfConversation, the web chat's 새 상담 or a closed tab). */
-export type ClosedBy = 'agent' | 'seller' | 'cancelled' | 'superseded' | 'dismissed' | 'protocol' | 'left';
-
-export interface SessionSummary {
-  /** Menu labels (Korean) of the topics the seller went through, oldest first. */
-  topics: string[];
-  productNumber: string | null;
-  lastMessage: string | null;
-  /** Messages the seller wrote since queuing. */
-  messagesWhileWaiting: number;
-  attachments: number;
-  /** A seller-center topic the bot does not cover, when that is why the seller was handed over. */
-  oosTopic?: string;
-  /** What the seller actually asked (not "상담사 연결해 주세요"), latest last. */
-  questions?: string[];
-}
-
-export interface Session {
-  id: number;
-  conversationId: string;
-  channelId: string;
-  status: SessionStatus;
-  reason: SessionReason;
-  language: Language;
-  queuedAt: string;
-  acceptedAt: string | null;
-  closedAt: string | null;
-  closedBy: ClosedBy | null;
-  agent: string | null;
-  caseNumber: string;
-  summary: SessionSummary;
-  /** Estimated wait (minutes) told to the seller when queued. */
-  estimateMinutes: number;
-  lastNotifiedPosition: number | null;
-  lastNotifiedAt: string | null;
-  waitExceededNotified: boolean;
-  sellerAcked: boolean;
-  /** handoff.initiate was sent for this session (HANDOFF_MODE protocol/both). */
-  protocol: boolean;
-}
-
-export type TicketStatus = 'draft' | 'open' | 'answered' | 'dismissed';
-
-export interface Ticket {
-  id: number;
-  conversationId: string;
-  channelId: string;
-  status: TicketStatus;
-  language: Language;
-  caseNumber: string;
-  text: string | null;
-  attachments: AttachmentInfo[];
-  createdAt: string;
-  savedAt: string | null;
-}
-
-export interface AttachmentInfo {
-  contentType: string;
-  name?: string;
-  contentUrl?: string;
-}
-
-export interface AgentMessage {
-  id: number;
-  conversationId: string;
-  sessionId: number | null;
-  agent: string;
-  text: string;
-  createdAt: string;
-  delivered: boolean;
-}
-
-interface SessionRow {
-  id: number;
-  conversation_id: string;
-  channel_id: string;
-  status: SessionStatus;
-  reason: SessionReason;
-  language: Language;
-  queued_at: string;
-  accepted_at: string | null;
-  closed_at: string | null;
-  closed_by: ClosedBy | null;
-  agent: string | null;
-  case_number: string;
-  summary: string;
-  estimate_minutes: number;
-  last_notified_position: number | null;
-  last_notified_at: string | null;
-  wait_exceeded_notified: number;
-  seller_acked: number;
-  protocol: number;
-}
-
-interface TicketRow {
-  id: number;
-  conversation_id: string;
-  channel_id: string;
-  status: TicketStatus;
-  language: Language;
-  case_number: string;
-  text: string | null;
-  attachments: string;
-  created_at: string;
-  saved_at: string | null;
-}
-
-interface AgentMessageRow {
-  id: number;
-  conversation_id: string;
-  session_id: number | null;
-  agent: string;
-  text: string;
-  created_at: string;
-  delivered: number;
-}
-
-const MIGRATION = `
-CREATE TABLE handoff_sessions (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  conversation_id TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('waiting', 'active', 'missed', 'closed')),
-  reason TEXT NOT NULL,
-  language TEXT NOT NULL,
-  queued_at TEXT NOT NULL,
-  accepted_at TEXT,
-  closed_at TEXT,
-  closed_by TEXT,
-  agent TEXT,
-  case_number TEXT NOT NULL UNIQUE,
-  summary TEXT NOT NULL,
-  estimate_minutes REAL NOT NULL,
-  last_notified_position INTEGER,
-  last_notified_at TEXT,
-  wait_exceeded_notified INTEGER NOT NULL DEFAULT 0,
-  seller_acked INTEGER NOT NULL DEFAULT 0,
-  protocol INTEGER NOT NULL DEFAULT 0
-);
--- At most one open (waiting or active) session per conversation, enforced by the database itself.
-CREATE UNIQUE INDEX handoff_sessions_open ON handoff_sessions (conversation_id) WHERE status IN ('waiting', 'active');
-CREATE INDEX handoff_sessions_status ON handoff_sessions (status, queued_at, id);
-CREATE INDEX handoff_sessions_conversation ON handoff_sessions (conversation_id, id);
-
-CREATE TABLE handoff_tickets (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  conversation_id TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('draft', 'open', 'answered', 'dismissed')),
-  language TEXT NOT NULL,
-  case_number TEXT NOT NULL UNIQUE,
-  text TEXT,
-  attachments TEXT NOT NULL DEFAULT '[]',
-  created_at TEXT NOT NULL,
-  saved_at TEXT
-);
-CREATE INDEX handoff_tickets_status ON handoff_tickets (status, saved_at);
-CREATE INDEX handoff_tickets_conversation ON handoff_tickets (conversation_id, id);
-
-CREATE TABLE handoff_agent_messages (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  conversation_id TEXT NOT NULL,
-  session_id INTEGER,
-  agent TEXT NOT NULL,
-  text TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  delivered INTEGER NOT NULL
-);
-CREATE INDEX handoff_agent_messages_conversation ON handoff_agent_messages (conversation_id, id);
-`;
-
-const SESSION_COLUMNS: Record<string, string> = {
-  lastNotifiedPosition: 'last_notified_position',
-  lastNotifiedAt: 'last_notified_at',
-  waitExceededNotified: 'wait_exceeded_notified',
-  sellerAcked: 'seller_acked',
-  protocol: 'protocol',
-  summary: 'summary',
-  language: 'language',
-};
-
-const CASE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
-
-function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    channelId: row.channel_id,
-    status: row.status,
-    reason: row.reason,
-    language: row.language === 'en' ? 'en' : 'ko',
-    queuedAt: row.queued_at,
-    acceptedAt: row.accepted_at,
-    closedAt: row.closed_at,
-    closedBy: row.closed_by,
-    agent: row.agent,
-    caseNumber: row.case_number,
-    summary: JSON.parse(row.summary) as SessionSummary,
-    estimateMinutes: row.estimate_minutes,
-    lastNotifiedPosition: row.last_notified_position,
-    lastNotifiedAt: row.last_notified_at,
-    waitExceededNotified: row.wait_exceeded_notified === 1,
-    sellerAcked: row.seller_acked === 1,
-    protocol: row.protocol === 1,
-  };
-}
-
-function toTicket(row: TicketRow): Ticket {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    channelId: row.channel_id,
-    status: row.status,
-    language: row.language === 'en' ? 'en' : 'ko',
-    caseNumber: row.case_number,
-    text: row.text,
-    attachments: JSON.parse(row.attachments) as AttachmentInfo[],
-    createdAt: row.created_at,
-    savedAt: row.saved_at,
-  };
-}
-
-function toAgentMessage(row: AgentMessageRow): AgentMessage {
-  return {
-    id: row.id,
-    conversationId: row.conversation_id,
-    sessionId: row.session_id,
-    agent: row.agent,
-    text: row.text,
-    createdAt: row.created_at,
-    delivered: row.delivered === 1,
-  };
-}
+import { type AgentMessage, type AttachmentInfo, type ClosedBy, type Session, type SessionReason, type SessionStatus, type SessionSummary, type Ticket, canTransition, sourcesOf } from './model';
+import { type AgentMessageRow, CASE_ALPHABET, MIGRATION, SESSION_COLUMNS, type SessionRow, type TicketRow, toAgentMessage, toSession, toTicket } from './storeRows';
 
 export interface NewSession {
   conversationId: string;
@@ -381,31 +146,33 @@ export class HandoffStore {
     return (row?.ahead ?? 0) + 1;
   }
 
-  /** waiting|missed → active for `agent`; false when the session was not in one of those states any more. */
-  accept(id: number, agent: string, at: string): boolean {
-    return withBusyRetry(
-      () =>
-        this
-          .prepare(`UPDATE handoff_sessions SET status = 'active', agent = ?, accepted_at = ? WHERE id = ? AND status IN ('waiting', 'missed')`)
-          .run(agent, at, id).changes === 1,
-    );
-  }
-
-  /** Closes a session if it is in one of `from`; false when someone else changed it first. */
-  close(id: number, by: ClosedBy, at: string, from: SessionStatus[]): boolean {
+  /**
+   * Moves a session to `to` if it is in one of `expected` (the status its caller read) and TRANSITIONS
+   * allows the change; false when someone else changed it first or the change is not legal.
+   */
+  private moveTo(id: number, to: SessionStatus, assignments: string, values: unknown[], expected: readonly SessionStatus[]): boolean {
+    const from = expected.filter((status) => canTransition(status, to));
+    if (!from.length) return false;
     const placeholders = from.map(() => '?').join(', ');
     return withBusyRetry(
       () =>
         this
-          .prepare(`UPDATE handoff_sessions SET status = 'closed', closed_by = ?, closed_at = ? WHERE id = ? AND status IN (${placeholders})`)
-          .run(by, at, id, ...from).changes === 1,
+          .prepare(`UPDATE handoff_sessions SET status = ?, ${assignments} WHERE id = ? AND status IN (${placeholders})`)
+          .run(to, ...values, id, ...from).changes === 1,
     );
   }
 
-  markMissed(id: number, at: string): boolean {
-    return withBusyRetry(
-      () => this.prepare(`UPDATE handoff_sessions SET status = 'missed', closed_at = ? WHERE id = ? AND status = 'waiting'`).run(at, id).changes === 1,
-    );
+  /** → active for `agent` (from waiting or missed). */
+  accept(id: number, agent: string, at: string, expected: readonly SessionStatus[] = sourcesOf('active')): boolean {
+    return this.moveTo(id, 'active', 'agent = ?, accepted_at = ?', [agent, at], expected);
+  }
+
+  close(id: number, by: ClosedBy, at: string, expected: readonly SessionStatus[] = sourcesOf('closed')): boolean {
+    return this.moveTo(id, 'closed', 'closed_by = ?, closed_at = ?', [by, at], expected);
+  }
+
+  markMissed(id: number, at: string, expected: readonly SessionStatus[] = sourcesOf('missed')): boolean {
+    return this.moveTo(id, 'missed', 'closed_at = ?', [at], expected);
   }
 
   update(id: number, changes: Partial<Pick<Session, 'lastNotifiedPosition' | 'lastNotifiedAt' | 'waitExceededNotified' | 'sellerAcked' | 'protocol' | 'summary' | 'language'>>): void {

@@ -3,7 +3,7 @@
 import type { Activity } from 'botbuilder';
 import type { Intent } from '../../intents/intentIds';
 import type { MenuEntry } from '../../knowledge/schema';
-import type { AttachmentInfo, SessionSummary } from './store';
+import type { AttachmentInfo, SessionSummary } from './model';
 
 const LAST_MESSAGE_MAX = 160;
 const QUESTIONS_KEPT = 3;
@@ -30,6 +30,11 @@ export function extractProductNumber(text: string): string | null {
 export function truncate(text: string, max = LAST_MESSAGE_MAX): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Whether the seller wrote it (logged seller messages may carry no role, only the bot as recipient). */
+export function isFromSeller(activity: Partial<Activity>): boolean {
+  return activity.from?.role === 'user' || (activity.from?.role === undefined && activity.recipient?.role === 'bot');
 }
 
 export function attachmentsOf(activity: Partial<Activity>): AttachmentInfo[] {

@@ -24,6 +24,7 @@ const ENV = {
   OUTBOX_RETRY_MAX_MS: '300',
   FALLBACK_HANDOFF_AFTER: '0',
   RATE_LIMIT_PER_MINUTE: '0', // sellers here type as fast as the bot answers
+  HANDOFF_LIMIT_PER_ADDRESS: '0', // the queueing sellers all come from 127.0.0.1, as many as the load reaches before the kill
 };
 
 interface Ack {

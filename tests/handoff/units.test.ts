@@ -6,18 +6,23 @@ import { join } from 'node:path';
 import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuilder';
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
+import { ConversationQueue } from '../../bot/conversationQueue';
 import { ConversationReferences } from '../../bot/conversationReferences';
-import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/auth';
+import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
 import { HandoffHub } from '../../bot/handoff/hub';
-import { HandoffStore, type SessionSummary } from '../../bot/handoff/store';
+import { type SessionSummary, TRANSITIONS } from '../../bot/handoff/model';
+import { HandoffStore } from '../../bot/handoff/store';
 import { buildSummary, describeSummary, extractProductNumber, withSellerMessage } from '../../bot/handoff/summary';
 import { createLogger } from '../../bot/logger';
+import { Outbox } from '../../bot/outbox';
 import { openDatabase } from '../../bot/storage/database';
 import { SqliteTranscriptStore } from '../../bot/storage/sqliteTranscriptStore';
+import { IntentClassifier } from '../../intents/classifier';
 import { loadKnowledge } from '../../knowledge';
 
 const knowledge = loadKnowledge();
+const classifier = IntentClassifier.fromProjectData();
 const emptySummary: SessionSummary = { topics: [], productNumber: null, lastMessage: null, messagesWhileWaiting: 0, attachments: 0 };
 
 describe('wait estimate', () => {
@@ -103,6 +108,19 @@ describe('store', () => {
     expect(store.session(c.id)!.closedBy).toBe('superseded');
   });
 
+  test('only the status changes of the transitions table happen', () => {
+    expect(TRANSITIONS).toEqual({ waiting: ['active', 'missed', 'closed'], active: ['closed'], missed: ['active', 'closed'], closed: [] });
+    const d = session('d', '2026-05-01T03:00:00.000Z')!;
+    expect(store.close(d.id, 'agent', '2026-05-01T03:01:00.000Z', ['active'])).toBe(false); // not active
+    expect(store.accept(d.id, '민지', '2026-05-01T03:01:00.000Z')).toBe(true);
+    expect(store.markMissed(d.id, '2026-05-01T03:02:00.000Z')).toBe(false); // active → missed
+    expect(store.markMissed(d.id, '2026-05-01T03:02:00.000Z', ['active'])).toBe(false); // not even when asked for
+    expect(store.close(d.id, 'agent', '2026-05-01T03:03:00.000Z')).toBe(true);
+    expect(store.accept(d.id, '준호', '2026-05-01T03:04:00.000Z', ['closed'])).toBe(false); // closed stays closed
+    expect(store.close(d.id, 'seller', '2026-05-01T03:04:00.000Z', ['closed'])).toBe(false);
+    expect(store.session(d.id)).toMatchObject({ status: 'closed', closedBy: 'agent', agent: '민지', closedAt: '2026-05-01T03:03:00.000Z' });
+  });
+
   test('retention deletes finished sessions only', () => {
     expect(store.purgeBefore('2026-05-01T01:30:00.000Z')).toBe(1); // the chat closed at 00:04
     expect(store.latestSession('a')).toBeUndefined();
@@ -138,7 +156,7 @@ describe('agent credentials', () => {
 
   test('bearer tokens and session cookies; AGENT_TOKENS replaces the local token', () => {
     const config = loadConfig({ DATA_DIR: dataDir, AGENT_TOKENS: 'minji:token-of-minji-0123456789, junho:token-of-junho-0123456789' });
-    const auth = new AgentAuth(config, openDatabase(':memory:'));
+    const auth = new AgentAuth(config, openDatabase(':memory:'), () => new Date());
     expect(auth.local).toBeUndefined();
     expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-0123456789' }))).toBe('junho');
     expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-01234567895' }))).toBeUndefined();
@@ -157,15 +175,20 @@ describe('handoff.status', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'handoff-status-'));
     const config = loadConfig({ DATA_DIR: dataDir, ...env });
     const db = openDatabase(':memory:');
+    const logger = createLogger('silent');
+    const outbox = new Outbox({ db, logger, connectorFor: () => Promise.reject(new Error('not used')), attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
     const hub = new HandoffHub({
       config,
-      logger: createLogger('silent'),
+      logger,
       knowledge,
       db,
       adapter: new TestAdapter() as never,
       references: new ConversationReferences(db),
       transcripts: new SqliteTranscriptStore(db),
       now: () => new Date('2026-05-01T03:00:00Z'),
+      classifier,
+      queue: new ConversationQueue(),
+      outbox,
     });
     hub.store.createSession(
       { conversationId: 'conv', channelId: 'test', reason: 'requested', language: 'ko', queuedAt: '2026-05-01T02:59:00.000Z', summary: emptySummary, estimateMinutes: 5, position: 1 },

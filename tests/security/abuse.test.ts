@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../bot/app';
 import { ConfigError, loadConfig } from '../../bot/config';
-import { MAX_BUFFERED_BYTES } from '../../bot/handoff/events';
+import { MAX_BUFFERED_BYTES } from '../../bot/handoff/agents/events';
 import { createLogger } from '../../bot/logger';
 import { type RunningBot, message, post, startBot } from '../support/botServer';
 import { ChannelServer } from '../support/channelServer';

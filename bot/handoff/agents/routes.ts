@@ -2,18 +2,22 @@
 import { readFileSync } from 'node:fs';
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { z } from 'zod';
-import type { Knowledge } from '../../knowledge';
-import { clientAddress } from '../clientAddress';
-import type { Config } from '../config';
-import { jsonBody, sendError } from '../http';
-import type { Logger } from '../logger';
-import { projectPath } from '../../intents/paths';
-import { RateLimiter, sendTooManyRequests } from '../rateLimit';
+import type { Knowledge } from '../../../knowledge';
+import { clientAddress } from '../../clientAddress';
+import type { Config } from '../../config';
+import { jsonBody, sendError } from '../../http';
+import type { Logger } from '../../logger';
+import { projectPath } from '../../../intents/paths';
+import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
 import { AGENT_NAME_PATTERN, AgentAuth } from './auth';
-import type { HandoffHub } from './hub';
+import type { HandoffService } from '../service';
+import type { HandoffViews } from '../views';
+import type { AgentStream } from './stream';
 
 export interface AgentRoutesDeps {
-  hub: HandoffHub;
+  service: HandoffService;
+  views: HandoffViews;
+  stream: AgentStream;
   auth: AgentAuth;
   config: Config;
   logger: Logger;
@@ -78,7 +82,7 @@ function isSecure(req: Request): boolean {
 }
 
 export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void {
-  const { hub, auth, config, logger } = deps;
+  const { service, views, stream, auth, config, logger } = deps;
   const body = jsonBody(config.BODY_LIMIT_BYTES);
   const nameSchema = z.strictObject({
     name: z.string().trim().regex(AGENT_NAME_PATTERN, 'a name of 1 to 20 characters, without : [ ] < >'),
@@ -171,7 +175,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   });
 
   server.get('/api/agent/me', requireAgent, async (req, res) => {
-    res.json({ agent: agentOf(req), agentsOnline: hub.agentsOnline, canChooseName: auth.canChooseName(agentOf(req)) });
+    res.json({ agent: agentOf(req), agentsOnline: service.agentsOnline, canChooseName: auth.canChooseName(agentOf(req)) });
   });
 
   // The generated local agent chooses the name sellers see, once (it is kept in DATA_DIR/agent-token).
@@ -181,14 +185,14 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
     if (!auth.chooseName(agentOf(req), parsed.data.name)) {
       return sendError(res, 409, 'Conflict', 'only the generated local agent chooses a name, once (edit DATA_DIR/agent-token to change it)');
     }
-    hub.renameAgent(agentOf(req), parsed.data.name);
+    service.renameAgent(agentOf(req), parsed.data.name);
     res.json({ agent: parsed.data.name });
   });
 
   server.get('/api/agent/queue', requireAgent, async (req, res) => {
     const missedBefore = new URLSearchParams(req.getQuery() ?? '').get('missedBefore') ?? undefined;
     if (missedBefore !== undefined && Number.isNaN(Date.parse(missedBefore))) return sendError(res, 400, 'BadRequest', 'missedBefore: expected an ISO-8601 time');
-    res.json(hub.queueView({ missedBefore: missedBefore && new Date(missedBefore).toISOString() }));
+    res.json(views.queueView({ missedBefore: missedBefore && new Date(missedBefore).toISOString() }));
   });
 
   server.get('/api/agent/canned', requireAgent, async (_req, res) => {
@@ -199,11 +203,11 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
     // A long-lived response: the handler returns at once, the stream stays open until either side closes it.
     req.socket.setTimeout(0);
     req.socket.setKeepAlive(true);
-    hub.openEvents(agentOf(req), res);
+    stream.open(agentOf(req), res);
   });
 
   server.post('/api/agent/conversations/:conversationId/accept', requireAgent, ...body, async (req, res) => {
-    const result = await hub.accept(conversationIdOf(req), agentOf(req));
+    const result = await service.accept(conversationIdOf(req), agentOf(req));
     if (result.status === 'conflict') return sendError(res, 409, 'Conflict', `agent ${result.agent} already accepted this conversation`);
     if (result.status === 'not_found') return sendError(res, 404, 'NotFound', 'no waiting request for this conversation');
     res.json({
@@ -218,7 +222,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   server.post('/api/agent/conversations/:conversationId/messages', requireAgent, ...body, async (req, res) => {
     const parsed = messageSchema.safeParse(req.body ?? {});
     if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
-    const result = await hub.sendAgentMessage(conversationIdOf(req), agentOf(req), parsed.data.text);
+    const result = await service.sendAgentMessage(conversationIdOf(req), agentOf(req), parsed.data.text);
     switch (result.status) {
       case 'ok':
         res.json({ delivered: true, messageId: result.message.id, timestamp: result.message.createdAt });
@@ -247,7 +251,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   });
 
   server.post('/api/agent/conversations/:conversationId/close', requireAgent, ...body, async (req, res) => {
-    const result = await hub.closeByAgent(conversationIdOf(req), agentOf(req));
+    const result = await service.closeByAgent(conversationIdOf(req), agentOf(req));
     switch (result.status) {
       case 'ok':
         res.json({ closed: true, caseNumber: result.caseNumber, notified: result.notified, dismissed: result.dismissed });
@@ -262,13 +266,13 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   });
 
   server.get('/api/agent/conversations/:conversationId/transcript', requireAgent, async (req, res) => {
-    const transcript = hub.transcript(conversationIdOf(req));
+    const transcript = views.transcript(conversationIdOf(req));
     if (!transcript) return sendError(res, 404, 'NotFound', 'unknown conversation');
     res.json({ conversationId: conversationIdOf(req), ...transcript });
   });
 
   server.post('/api/agent/tickets/:caseNumber/dismiss', requireAgent, ...body, async (req, res) => {
-    if (!hub.dismissTicket(String(req.params?.caseNumber ?? ''))) return sendError(res, 404, 'NotFound', 'no open ticket with this case number');
+    if (!service.dismissTicket(String(req.params?.caseNumber ?? ''))) return sendError(res, 404, 'NotFound', 'no open ticket with this case number');
     res.json({ dismissed: true });
   });
 }

@@ -5,8 +5,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request } from 'restify';
-import { type Config, parseAgentToken } from '../config';
-import { type Database, migrate, withBusyRetry } from '../storage/database';
+import { type Config, parseAgentToken } from '../../config';
+import { type Database, migrate, withBusyRetry } from '../../storage/database';
 
 export const SESSION_COOKIE = 'agent_session';
 export const SESSION_HOURS = 12;
@@ -95,7 +95,7 @@ export class AgentAuth {
   constructor(
     config: Pick<Config, 'AGENT_TOKENS' | 'localMode' | 'dataDir'>,
     db: Database,
-    private readonly now: () => Date = () => new Date(),
+    private readonly now: () => Date,
   ) {
     const pairs = [...config.AGENT_TOKENS];
     if (pairs.length === 0 && config.localMode) {

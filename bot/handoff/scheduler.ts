@@ -1,0 +1,104 @@
+// The queue's clock: position updates, "taking longer than expected", time-outs and stale draft tickets.
+import type { Knowledge } from '../../knowledge';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import type { Delivery } from './delivery';
+import { isMeaningfulImprovement } from './estimate';
+import { DRAFT_TICKET_MINUTES } from './model';
+import { type Notices, iso } from './notices';
+import type { HandoffService } from './service';
+import type { HandoffStore } from './store';
+import { ordinal, withLeaveButton } from './waitingHelp';
+
+/** Position updates at most this often (reaching the front is always told). */
+const POSITION_UPDATE_MIN_MS = 60_000;
+
+export interface SchedulerDeps {
+  config: Config;
+  logger: Logger;
+  knowledge: Knowledge;
+  store: HandoffStore;
+  service: HandoffService;
+  notices: Notices;
+  delivery: Delivery;
+  now: () => Date;
+}
+
+export class HandoffScheduler {
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private followUp?: Promise<void>;
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /**
+   * Position updates, "taking longer than expected" and time-outs. Safe to call at any time (tests do):
+   * during a run, one more run follows it, so what was queued before the call is always looked at.
+   */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      const again = () => {
+        this.followUp = undefined;
+        return this.tick();
+      };
+      this.followUp ??= this.ticking.then(again, again);
+      return this.followUp;
+    }
+    this.ticking = this.runTick().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    const timeoutMs = this.deps.config.HANDOFF_TIMEOUT_MINUTES * 60_000;
+    const every = Math.min(5000, Math.max(250, Math.floor(timeoutMs / 2)));
+    this.timer = setInterval(() => {
+      this.tick().catch((error: unknown) => this.deps.logger.error({ err: (error as Error).message }, 'handoff tick failed'));
+    }, every);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.followUp?.catch(() => undefined);
+    await this.ticking?.catch(() => undefined);
+  }
+
+  private async runTick(): Promise<void> {
+    const { config, store, service, notices, delivery, knowledge } = this.deps;
+    const now = this.deps.now();
+    const timeoutMs = config.HANDOFF_TIMEOUT_MINUTES * 60_000;
+    // The desk closed while sellers waited and no agent is signed in to finish the queue: nobody will come
+    // before the time-out, so they hear it now (with the hours) and the request stays visible as missed.
+    // An agent still online after hours may take them, so then they wait as usual.
+    const desertedAfterHours = !config.businessHours.isOpen(now) && service.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol';
+    for (const session of store.waiting()) {
+      const timedOut = now.getTime() - Date.parse(session.queuedAt) >= timeoutMs;
+      if (!timedOut && !desertedAfterHours) continue;
+      if (!service.markMissed(session)) continue;
+      const { conversationId, caseNumber, language } = session;
+      this.deps.logger.info({ conversationId, caseNumber }, timedOut ? 'handoff timed out' : 'handoff missed: the desk closed');
+      const notice = timedOut
+        ? notices.message('handoff.timeout', language)
+        : notices.message('handoff.closed_while_waiting', language, { schedule: config.businessHours.describe(language) });
+      await delivery.notify(session, [notice, notices.alternatives(language)], timedOut ? 'timeout' : 'closed');
+    }
+    for (const [index, session] of store.waiting().entries()) {
+      const position = index + 1;
+      const elapsedMs = now.getTime() - Date.parse(session.queuedAt);
+      const lastAt = session.lastNotifiedAt ? Date.parse(session.lastNotifiedAt) : Date.parse(session.queuedAt);
+      const improved = isMeaningfulImprovement(session.lastNotifiedPosition, position);
+      if (improved && (position === 1 || now.getTime() - lastAt >= POSITION_UPDATE_MIN_MS)) {
+        store.update(session.id, { lastNotifiedPosition: position, lastNotifiedAt: iso(now) });
+        const wait = notices.waitText(service.estimate(position), session.language);
+        const update = notices.text('handoff.position_update', session.language, { position: ordinal(position, session.language), wait });
+        await delivery.notify(session, [withLeaveButton(knowledge, session.language, update)], 'position update');
+      } else if (!session.waitExceededNotified && elapsedMs > session.estimateMinutes * 60_000) {
+        store.update(session.id, { waitExceededNotified: true });
+        await delivery.notify(session, [withLeaveButton(knowledge, session.language, notices.text('handoff.wait_exceeded', session.language))], 'wait_exceeded');
+      }
+    }
+    store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));
+  }
+}
