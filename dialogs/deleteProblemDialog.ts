@@ -5,7 +5,7 @@ import { type ButtonPromptOptions, ButtonPrompt, yesNo } from './buttonPrompt';
 import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { sendWithMenu } from './replies';
 import type { BotServices } from './services';
-import { recordAnswer, turnLanguage } from './turn';
+import { isQueuedTurn, recordAnswer, turnLanguage } from './turn';
 import { understand } from './understanding';
 
 export const DELETE_PROBLEM_DIALOG = 'deleteProblemDialog';
@@ -55,6 +55,8 @@ export class DeleteProblemDialog extends CancelAndHelpDialog {
     const problem = knowledge.problems.find((p) => p.id === step.result) ?? knowledge.problems.find((p) => p.id === 'other')!;
     recordAnswer(step.context, 'delete_problem', problem.id);
     await step.context.sendActivity(problem.checks[turnLanguage(step.context)]);
+    // A queued seller already waits for an agent: offering one again would only ask them to queue twice.
+    if (isQueuedTurn(step.context)) return step.endDialog();
     const options: ButtonPromptOptions = { textKey: 'delete_problem.offer_agent', buttons: yesNo(knowledge) };
     return step.prompt(OFFER_AGENT, options);
   }

@@ -6,6 +6,7 @@ import { CancelAndHelpDialog } from './cancelAndHelpDialog';
 import { sendText, sendWithMenu } from './replies';
 import type { BotServices } from './services';
 import { answerTopic } from './topicAnswers';
+import { isQueuedTurn } from './turn';
 import { understand } from './understanding';
 
 export const RESTORE_PRODUCT_DIALOG = 'restoreProductDialog';
@@ -28,6 +29,8 @@ export class RestoreProductDialog extends CancelAndHelpDialog {
       await sendText(step.context, knowledge, 'restore.policy');
       await sendText(step.context, knowledge, 'restore.prepare');
     }
+    // A queued seller already waits for an agent: offering one again would only ask them to queue twice.
+    if (isQueuedTurn(step.context)) return step.endDialog();
     const options: ButtonPromptOptions = { textKey: 'restore.offer_agent', buttons: yesNo(knowledge) };
     return step.prompt(OFFER_AGENT, options);
   }

@@ -100,3 +100,15 @@ export function topicAfterTurn(context: TurnContext): { topic: Intent; facet?: s
   const [topic, facet] = last.split('.') as [Intent, string | undefined];
   return facet ? { topic, facet } : { topic };
 }
+
+const QUEUED = 'sellerIsQueued';
+
+/** The handoff hub lets a queued seller's question through to the dialogs: they already wait for an agent. */
+export function markQueuedTurn(context: TurnContext): void {
+  context.turnState.set(QUEUED, true);
+}
+
+/** Whether the seller asking is already in the queue, so offering them an agent would make no sense. */
+export function isQueuedTurn(context: TurnContext): boolean {
+  return context.turnState.get(QUEUED) === true;
+}

@@ -1,6 +1,7 @@
 // The seller's side of a handoff, before the dialogs: messages of sellers who wait (answered, kept for the
 // agent, or a command), who chat with an agent (relayed), or who leave an offline ticket.
 import type { MiddlewareHandler, TurnContext } from 'botbuilder';
+import { markQueuedTurn } from '../../dialogs/turn';
 import type { IntentClassifier } from '../../intents/classifier';
 import { utteranceKey } from '../../intents/trainingData';
 import type { Knowledge } from '../../knowledge';
@@ -90,6 +91,7 @@ async function whileWaiting(deps: SellerSideDeps, context: TurnContext, session:
   // A question the bot can answer is answered; the seller keeps their place, the agent sees both in the transcript.
   if (isQuestionForTheBot(deps.classifier, text, context.activity.attachments?.length ?? 0)) {
     service.noteWhileWaiting(session, { summary: withSellerQuestion(withSellerMessage(session.summary, text, 0), text) }, context.activity);
+    markQueuedTurn(context);
     await next();
     const still = notices.text('handoff.still_in_line', language, { position: ordinal(store.position(session), language) });
     await context.sendActivity(withLeaveButton(knowledge, language, still));

@@ -167,6 +167,9 @@ test('9. the queue keeps helping: questions answered in place, details relayed, 
   const { position } = (await waiting(s.conversationId))!;
   const answered = await s.ask('기다리는 동안 궁금한데 전화 상담은 얼마나 기다려요?');
   expect(answered).toEqual([k.facets.wait_time.phone.ko, ko('handoff.still_in_line', { position: ordinal(position, 'ko') })]);
+  // A topic that ends by offering an agent does not offer one to a seller who is already waiting.
+  const restore = await s.ask('삭제한 상품 복구 기한 있어요?');
+  expect(restore).toEqual([k.facets.restore_product.deadline.ko, ko('handoff.still_in_line', { position: ordinal(position, 'ko') })]);
   expect(await s.ask('상품번호 5566778899 인데 삭제 버튼이 회색이에요')).toEqual([ko('handoff.message_received')]);
   const entry = await waiting(s.conversationId);
   expect(entry).toMatchObject({ position, productNumber: '5566778899' });
