@@ -74,9 +74,17 @@ test('the generated agent is "고객센터 상담사" to sellers until they choo
   expect((await api(bot, 'POST', `/api/agent/conversations/protocol-unnamed/messages`, { token, body: { text: '안녕하세요' } })).status).toBe(200);
   expect(seller.texts().at(-1)).toBe(`${k.text('handoff.agent_prefix_unnamed', 'ko')} 안녕하세요`);
 
-  for (const name of ['', 'a:b', '[상담사]', 'x'.repeat(21)]) {
+  for (const name of ['', 'a:b', '[상담사]', 'x'.repeat(21), '가'.repeat(10_000), null, 7]) {
     expect((await api(bot, 'PUT', '/api/agent/me', { token, body: { name } })).status).toBe(400);
   }
+  expect((await api(bot, 'PUT', '/api/agent/me', { token, body: { name: '민지', role: 'admin' } })).status).toBe(400);
+  expect((await api(bot, 'PUT', '/api/agent/me', { token, body: '{"name":' })).status).toBe(400);
+  // Another page of this host cannot choose the name with the console's cookie.
+  const cookie = String((await api(bot, 'POST', '/api/agent/session', { body: { token } })).headers.get('set-cookie')).split(';')[0]!;
+  const otherPort = `http://127.0.0.1:${Number(new URL(bot.url).port) + 1}`;
+  expect((await api(bot, 'PUT', '/api/agent/me', { headers: { cookie, origin: otherPort }, body: { name: '해커' } })).status).toBe(403);
+  expect((await api(bot, 'PUT', '/api/agent/me', { headers: { cookie, 'content-type': 'text/plain' }, body: 'name=해커' })).status).toBe(415);
+  expect((await api(bot, 'GET', '/api/agent/me', { token })).body).toMatchObject({ agent: '상담사', canChooseName: true });
   expect((await api(bot, 'PUT', '/api/agent/me', { token, body: { name: ' 민지 ' } })).body).toEqual({ agent: '민지' });
   expect(readFileSync(join(dataDir, 'agent-token'), 'utf8').trim()).toBe(`민지:${token}`);
   expect((await api(bot, 'GET', '/api/agent/me', { token })).body).toMatchObject({ agent: '민지', canChooseName: false });
