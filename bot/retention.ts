@@ -14,7 +14,7 @@ export interface RetentionDeps {
   logger: Logger;
   transcripts: Pick<SqliteTranscriptStore, 'deleteOlderThan'>;
   /** Handoff sessions, tickets and agent messages (HandoffStore.purgeBefore). */
-  handoff?: { purgeBefore(at: string): number };
+  handoff?: { purgeBefore(cutoff: Date): number };
   outbox?: Pick<Outbox, 'store'>;
   webChat?: { store: { purgeIdleSince(cutoff: Date): { conversations: number; files: string[] } }; uploadsDir: string };
   now?: () => Date;
@@ -56,8 +56,8 @@ export class RetentionJob {
     const result: RetentionResult = {
       cutoff: cutoff.toISOString(),
       transcriptLines: this.deps.transcripts.deleteOlderThan(cutoff),
-      handoffRecords: this.deps.handoff?.purgeBefore(cutoff.toISOString()) ?? 0,
-      outboxMessages: this.deps.outbox?.store.purgeFailedBefore(cutoff.getTime()) ?? 0,
+      handoffRecords: this.deps.handoff?.purgeBefore(cutoff) ?? 0,
+      outboxMessages: this.deps.outbox?.store.purgeFailedBefore(cutoff) ?? 0,
       webChatConversations: 0,
     };
     const webChat = this.deps.webChat;

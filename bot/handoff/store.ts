@@ -273,8 +273,9 @@ export class HandoffStore {
     return withBusyRetry(() => this.prepare(`UPDATE handoff_tickets SET status = ? WHERE id = ? AND status = 'open'`).run(status, id).changes === 1);
   }
 
-  /** Retention (TRANSCRIPT_RETENTION_DAYS): finished sessions, handled tickets and agent messages before `at`. */
-  purgeBefore(at: string): number {
+  /** Retention (TRANSCRIPT_RETENTION_DAYS): finished sessions, handled tickets and agent messages before `cutoff`. */
+  purgeBefore(cutoff: Date): number {
+    const at = cutoff.toISOString(); // the columns hold ISO-8601 UTC text, which sorts as time
     const run = this.db.transaction(() => {
       let n = this.prepare(`DELETE FROM handoff_sessions WHERE status = 'closed' AND closed_at < ?`).run(at).changes;
       n += this.prepare(`DELETE FROM handoff_sessions WHERE status = 'missed' AND queued_at < ?`).run(at).changes;

@@ -138,8 +138,8 @@ export class OutboxStore {
     return new Map(this.countPendingByConversation.all().map((r) => [r.conversation_id, r.n]));
   }
 
-  /** Retention: rows given up on (kept for the record) created before `before` (epoch ms). */
-  purgeFailedBefore(before: number): number {
-    return withBusyRetry(() => this.deleteFailedBefore.run(before).changes);
+  /** Retention: rows given up on (kept for the record) created before `cutoff`. */
+  purgeFailedBefore(cutoff: Date): number {
+    return withBusyRetry(() => this.deleteFailedBefore.run(cutoff.getTime()).changes);
   }
 }

@@ -122,7 +122,7 @@ describe('store', () => {
   });
 
   test('retention deletes finished sessions only', () => {
-    expect(store.purgeBefore('2026-05-01T01:30:00.000Z')).toBe(1); // the chat closed at 00:04
+    expect(store.purgeBefore(new Date('2026-05-01T01:30:00.000Z'))).toBe(1); // the chat closed at 00:04
     expect(store.latestSession('a')).toBeUndefined();
     expect(store.openSession('b')?.status).toBe('waiting');
     expect(store.latestSession('c')?.status).toBe('waiting');
