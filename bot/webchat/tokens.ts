@@ -2,8 +2,7 @@
 // one user, and expire. botframework-directlinejs and Web Chat read the `user` claim to learn the
 // seller's id (so a page cannot pick someone else's id), exactly as with the Azure Direct Line service.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readSecretFile, writeSecretFile } from '../storage/secretFile';
 
 /** Tokens live an hour; directlinejs refreshes them every 15 minutes while the page is open. */
 export const TOKEN_LIFETIME_SECONDS = 60 * 60;
@@ -74,14 +73,10 @@ export class TokenSigner {
  */
 export function loadTokenSecret(configured: string | undefined, dataDir: string): string {
   if (configured) return configured;
-  const file = join(dataDir, 'webchat-secret');
-  if (existsSync(file)) {
-    const stored = readFileSync(file, 'utf8').trim();
-    if (stored.length >= 32) return stored;
-  }
-  mkdirSync(dirname(file), { recursive: true });
+  const stored = readSecretFile(dataDir, 'webchat-secret');
+  if (stored && stored.length >= 32) return stored;
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  writeSecretFile(dataDir, 'webchat-secret', secret);
   return secret;
 }
 

@@ -2,8 +2,7 @@
 // DATA_DIR. Requests carry `Authorization: Bearer <token>` or the console's session cookie (a browser
 // EventSource cannot send headers). Tokens are compared in constant time, as SHA-256 digests.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readSecretFile, writeSecretFile } from '../../storage/secretFile';
 import type { Request } from 'restify';
 import { type Config, parseAgentToken } from '../../config';
 import { type Database, migrate, withBusyRetry } from '../../storage/database';
@@ -28,25 +27,16 @@ const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 
 /** Reads the local agent token, creating it (random, 0600) at first start. */
 export function localAgentToken(dataDir: string): { name: string; token: string; created: boolean } {
-  const file = join(dataDir, LOCAL_TOKEN_FILE);
-  if (existsSync(file)) {
-    const agent = parseAgentToken(readFileSync(file, 'utf8').trim());
-    if (agent) return { ...agent, name: agent.name === OLD_LOCAL_AGENT_NAME ? LOCAL_AGENT_NAME : agent.name, created: false };
-  }
+  const stored = readSecretFile(dataDir, LOCAL_TOKEN_FILE);
+  const agent = stored ? parseAgentToken(stored) : undefined;
+  if (agent) return { ...agent, name: agent.name === OLD_LOCAL_AGENT_NAME ? LOCAL_AGENT_NAME : agent.name, created: false };
   const token = randomBytes(24).toString('base64url');
   writeLocalAgentToken(dataDir, LOCAL_AGENT_NAME, token);
   return { name: LOCAL_AGENT_NAME, token, created: true };
 }
 
 function writeLocalAgentToken(dataDir: string, name: string, token: string): void {
-  const file = join(dataDir, LOCAL_TOKEN_FILE);
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${name}:${token}\n`, { mode: 0o600 });
-  try {
-    chmodSync(file, 0o600);
-  } catch {
-    // not every file system keeps modes; the token is still only readable where DATA_DIR is
-  }
+  writeSecretFile(dataDir, LOCAL_TOKEN_FILE, `${name}:${token}`);
 }
 
 function parseCookies(header: string | undefined): Map<string, string> {
