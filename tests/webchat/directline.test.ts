@@ -89,6 +89,10 @@ test('tokens: refresh, and 403 for a missing, forged, expired or foreign token',
   // A valid token for another conversation opens nothing here.
   expect((await client.call('GET', path, undefined, other.token)).status).toBe(403);
   expect((await client.call('POST', client.path('/activities'), { type: 'message', text: 'hi' }, other.token)).status).toBe(403);
+  // Nor can it say this seller left, or end their conversation.
+  expect((await client.call('POST', client.path('/activities'), { type: 'event', name: 'webchat/leaving' }, other.token)).status).toBe(403);
+  expect((await client.call('POST', client.path('/activities'), { type: 'endOfConversation' }, other.token)).status).toBe(403);
+  expect((await client.call('POST', client.path('/activities'), { type: 'event', name: 'webchat/leaving', value: null, channelData: null }, '')).status).toBe(403);
 });
 
 test('404 for an unknown conversation', async () => {
