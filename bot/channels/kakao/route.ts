@@ -1,0 +1,81 @@
+// POST /api/kakao/skill: the secret header before the body is read, then the body (JSON, tolerant schema),
+// the bot id, the conversation's rate budget, and the channel's answer. Kakao shows only 200 answers, so
+// once a call is authentic every outcome is a chat reply, never a 5xx.
+import type { Request, RequestHandler, Response, Server } from 'restify';
+import { clientAddress } from '../../clientAddress';
+import type { Config } from '../../config';
+import { isPlainObject, jsonBody, sendError } from '../../http';
+import type { Logger } from '../../logger';
+import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
+import { SkillAuth } from './auth';
+import type { KakaoSettings } from './config';
+import { type SkillCall, parseSkillRequest } from './request';
+import type { SkillResponse } from './response';
+
+export const SKILL_PATH = '/api/kakao/skill';
+
+export interface SkillRouteDeps {
+  config: Config;
+  settings: KakaoSettings;
+  logger: Logger;
+  /** The channel's answer to an authentic, well-formed call; never throws for the seller's input. */
+  answer(call: SkillCall): Promise<SkillResponse>;
+  /** A polite answer when the conversation is over its rate budget, or when answering failed. */
+  fallback(call: SkillCall, why: 'rate_limited' | 'failed'): SkillResponse;
+}
+
+export function registerSkillRoute(server: Server, deps: SkillRouteDeps): void {
+  const { config, settings, logger } = deps;
+  const auth = new SkillAuth(settings);
+  // Failed secrets per client address (as for agent sign-ins); a conversation's budget as for /api/messages.
+  const failures = new RateLimiter(config.SIGNIN_RATE_LIMIT_PER_MINUTE, 60_000);
+  const perConversation = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, 60_000);
+
+  const requireSecret: RequestHandler = (req: Request, res: Response, next) => {
+    const address = clientAddress(req, config.TRUSTED_PROXIES);
+    const blocked = failures.check(address);
+    if (!blocked.allowed) {
+      sendTooManyRequests(res, blocked.retryAfterSeconds, `too many failed skill calls from this address; try again in ${blocked.retryAfterSeconds} s`);
+      return next(false);
+    }
+    const verdict = auth.checkSecret(req.headers);
+    if (!verdict.ok) {
+      failures.take(address);
+      logger.warn({ ip: address }, 'kakao: skill call refused (secret header)');
+      sendError(res, verdict.status, verdict.code, verdict.message);
+      return next(false);
+    }
+    return next();
+  };
+
+  server.post(SKILL_PATH, requireSecret, ...jsonBody(config.BODY_LIMIT_BYTES), async (req, res) => {
+    if (!isPlainObject(req.body)) {
+      sendError(res, 400, 'BadRequest', 'expected a JSON skill request object');
+      return;
+    }
+    const parsed = parseSkillRequest(req.body);
+    if (!parsed.ok) {
+      sendError(res, 400, 'BadRequest', `invalid skill request: ${parsed.message}`);
+      return;
+    }
+    const call = parsed.call;
+    const bot = auth.checkBot(call.botId);
+    if (!bot.ok) {
+      logger.warn({ botId: call.botId?.slice(0, 100) }, 'kakao: skill call for another bot');
+      sendError(res, bot.status, bot.code, bot.message);
+      return;
+    }
+    if (!perConversation.take(call.userKey).allowed) {
+      res.json(deps.fallback(call, 'rate_limited'));
+      return;
+    }
+    let response: SkillResponse;
+    try {
+      response = await deps.answer(call);
+    } catch (error) {
+      logger.error({ conversationId: `kakao:${call.userKey}`, err: (error as Error).message }, 'kakao: skill call failed');
+      response = deps.fallback(call, 'failed');
+    }
+    res.json(response);
+  });
+}
