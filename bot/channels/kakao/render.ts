@@ -182,9 +182,13 @@ function outputOf(piece: Piece): KakaoOutput {
   return { textCard: common };
 }
 
+/** The CardAction type of Kakao's own "connect to an agent" button (KAKAO_HANDOFF=platform). */
+export const OPERATOR_ACTION = 'operator';
+
 function buttonOf(action: CardAction): KakaoButton | undefined {
   const label = fitLabel(action.title?.trim() || String(action.value ?? ''), LIMITS.buttonLabel);
   if (!label) return undefined;
+  if (action.type === OPERATOR_ACTION) return { action: 'operator', label };
   const messageText = messageTextOf(action);
   if (messageText !== undefined) return { action: 'message', label, messageText };
   const value = typeof action.value === 'string' ? action.value.trim() : '';

@@ -179,6 +179,8 @@ export class FakeKakao {
   readonly callbacks = new Map<string, { body?: any; posts: number; issuedAt: number; waiters: ((body: any) => void)[] }>();
   /** What the Event API answers: SUCCESS, or FAIL (e.g. the user blocked the channel), or an HTTP error. */
   eventApiMode: 'ok' | 'fail' | 'down' = 'ok';
+  /** How long the Event API takes to answer. */
+  eventApiDelayMs = 0;
   /** Kakao runs the event block at once after accepting a ring (the block calls the skill: the pull). */
   autoPull = true;
   /** Answers of the pulls Kakao made after rings, per user key. */
@@ -266,6 +268,7 @@ export class FakeKakao {
       this.rings.push({ botId: decodeURIComponent(ring[1]!), authorization: req.headers.authorization, body, taskId });
       if (req.headers.authorization !== `KakaoAK ${this.restApiKey}`) return send(401, { code: -401, msg: 'wrong app key' });
       if (!Array.isArray(body.user) || body.user.length < 1 || body.user.length > 100) return send(400, { status: 'FAIL', message: 'user: 1 to 100' });
+      if (this.eventApiDelayMs) await new Promise((resolve) => setTimeout(resolve, this.eventApiDelayMs));
       if (this.eventApiMode === 'down') return send(503, { message: 'unavailable' });
       if (this.eventApiMode === 'fail') return send(200, { taskId, status: 'FAIL', message: 'user blocked the channel', timestamp: Date.now() });
       send(200, { taskId, status: 'SUCCESS', timestamp: Date.now() });
