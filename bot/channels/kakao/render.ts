@@ -127,39 +127,38 @@ function cardPieces(attachment: Attachment, base: string | undefined): Piece[] {
 
 // --- pieces → outputs ---
 
+/** Pieces looked at for one answer: far more than 3 bubbles can hold (the rest waits anyway). */
+const PACK_WINDOW = 200;
+
 /**
- * Packs the pieces into at most 3 outputs: separate bubbles when they fit, else consecutive texts merged
- * (below the folding length first, then up to 1,000). `used[i]` = pieces consumed by outputs 0..i.
+ * Packs the pieces into at most 3 outputs: separate bubbles when they fit, else the two neighbouring texts
+ * with the shortest sum merged, again and again (below the folding length first, then up to 1,000), so
+ * merging stops as soon as everything fits. `used[i]` = pieces consumed by outputs 0..i.
  */
 function pack(pieces: Piece[]): { outputs: KakaoOutput[]; used: number[] } {
-  let best: { outputs: KakaoOutput[]; used: number[] } = { outputs: [], used: [] };
-  for (const mergeUpTo of [0, LIMITS.simpleTextFolded, LIMITS.simpleText]) {
-    const outputs: KakaoOutput[] = [];
-    const used: number[] = [];
-    let lastText: { text: string } | undefined;
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i]!;
-      if (piece.text !== undefined && !piece.attachments?.length) {
-        // Only a bubble without quick replies of its own takes the next text: those belong to the end.
-        if (lastText && lastText.text.length + 2 + piece.text.length <= mergeUpTo && !pieces[i - 1]?.suggestedActions?.actions?.length) {
-          lastText.text = `${lastText.text}\n\n${piece.text}`;
-          used[used.length - 1] = i + 1;
-          continue;
-        }
-        if (outputs.length === LIMITS.outputs) break;
-        lastText = { text: piece.text };
-        outputs.push({ simpleText: lastText });
-      } else {
-        if (outputs.length === LIMITS.outputs) break;
-        lastText = undefined;
-        outputs.push(outputOf(piece));
+  const isText = (p: Piece) => p.text !== undefined && !p.attachments?.length;
+  const groups = pieces.slice(0, PACK_WINDOW).map((piece, i) => ({ end: i + 1, text: isText(piece) ? piece.text : undefined }));
+  for (const limit of [LIMITS.simpleTextFolded, LIMITS.simpleText]) {
+    while (groups.length > LIMITS.outputs) {
+      let best = -1;
+      let bestLength = Infinity;
+      for (let i = 0; i + 1 < groups.length; i++) {
+        const [a, b] = [groups[i]!, groups[i + 1]!];
+        // A bubble with quick replies of its own takes no more text: those belong to its end.
+        if (a.text === undefined || b.text === undefined || pieces[a.end - 1]!.suggestedActions?.actions?.length) continue;
+        const length = a.text.length + 2 + b.text.length;
+        if (length <= limit && length < bestLength) [best, bestLength] = [i, length];
       }
-      used.push(i + 1);
+      if (best < 0) break;
+      const [a, b] = [groups[best]!, groups[best + 1]!];
+      groups.splice(best, 2, { end: b.end, text: `${a.text}\n\n${b.text}` });
     }
-    best = { outputs, used };
-    if ((used[used.length - 1] ?? 0) === pieces.length) break;
   }
-  return best;
+  const kept = groups.slice(0, LIMITS.outputs);
+  return {
+    outputs: kept.map((g) => (g.text !== undefined ? { simpleText: { text: g.text } } : outputOf(pieces[g.end - 1]!))),
+    used: kept.map((g) => g.end),
+  };
 }
 
 function outputOf(piece: Piece): KakaoOutput {
