@@ -111,8 +111,9 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
   for (const create of options.channels ?? []) channels.add(create(channelDeps));
   // --- end channels ---
+  const turnMiddleware = { config, logger, knowledge, transcripts, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };
   for (const channel of channels.list()) {
-    installTurnMiddleware(channel, { config, logger, knowledge, transcripts, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage });
+    installTurnMiddleware(channel, turnMiddleware);
     channel.registerRoutes?.(server);
   }
   hub.registerRoutes(server);
