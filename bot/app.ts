@@ -10,6 +10,7 @@ import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
 import { type Channel, Channels, installTurnMiddleware } from './channels';
 import { createBotFrameworkChannel } from './channels/botframework';
+import { createKakaoChannel } from './channels/kakao';
 import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
 import { ConversationQueue } from './conversationQueue';
@@ -90,6 +91,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     logger.info(
       {
         conversationId: context.activity.conversation?.id,
+        channelId: context.activity.channelId,
         activityType: context.activity.type,
         intent: context.turnState.get(TURN_INTENT_KEY),
         answers,
@@ -109,6 +111,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const channelDeps: ChannelDeps = { config, logger, queue, runTurn, outbox, db, now };
   channels.add(createBotFrameworkChannel(channelDeps, channels));
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
+  const kakao = createKakaoChannel(channelDeps, { knowledge, handoff: hub.store });
+  if (kakao) channels.add(kakao);
   for (const create of options.channels ?? []) channels.add(create(channelDeps));
   // --- end channels ---
   const turnMiddleware = { config, logger, knowledge, transcripts, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };

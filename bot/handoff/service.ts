@@ -19,7 +19,7 @@ import { type AgentMessage, type AttachmentInfo, type ClosedBy, type HandoffEven
 import { type Notices, iso } from './notices';
 import { initiateProtocolHandoff } from './protocol';
 import type { HandoffStore } from './store';
-import { attachmentsOf, buildSummary, isFromSeller } from './summary';
+import { attachmentsOf, buildSummary, describeSummary, isFromSeller } from './summary';
 import { AGENT_CHANNEL_DATA_KEY } from './views';
 import { ordinal, queuedMessage, withLeaveButton } from './waitingHelp';
 
@@ -129,6 +129,22 @@ export class HandoffService implements HandoffPort {
     if ((turnChannel(context)?.reach(TurnContext.getConversationReference(activity)) ?? 'none') === 'none') {
       // Only expectReplies, say: nobody could write to this seller once the turn is over.
       replies.push(notices.message('handoff.channel_unsupported', language), notices.alternatives(language));
+      await context.sendActivities(replies);
+      return;
+    }
+
+    const platformHandoff = turnChannel(context)?.platformHandoff;
+    if (platformHandoff) {
+      // The messenger's own agents take it (their chat shows this conversation): recorded, never queued.
+      const summary = this.summaryFor(context, this.deps.transcripts.getRecentActivities(activity.channelId, conversationId, SUMMARY_ACTIVITIES));
+      if (details.topic) summary.oosTopic = details.topic;
+      const session = store.createSession(
+        { conversationId, channelId: activity.channelId, reason, language, queuedAt: iso(now), summary, estimateMinutes: 0, position: 0 },
+        notices.caseDate(now),
+      );
+      if (session) this.close(session, 'platform');
+      this.deps.logger.info({ conversationId, reason, caseNumber: session?.caseNumber }, 'handoff transferred to the platform');
+      replies.push(platformHandoff(describeSummary(summary), language));
       await context.sendActivities(replies);
       return;
     }
