@@ -10,7 +10,7 @@ import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
 import { type BotAdapter, createAdapter } from './adapter';
 import type { Config } from './config';
-import { ConversationQueue } from './conversationQueue';
+import { type Coordination, inProcessCoordination } from './coordination';
 import { ConversationReferences } from './conversationReferences';
 import { HandoffHub } from './handoff/hub';
 import { type Logger, createLogger } from './logger';
@@ -29,6 +29,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Injected clock for tests (business hours, handoff time-outs). */
   now?: () => Date;
+  /** Turn lock, presence, fan-out, jobs, rate limits: in this process unless a shared backend is given. */
+  coordination?: Coordination;
 }
 
 export interface BotApp {
@@ -51,6 +53,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
   const db = openDatabase(join(config.dataDir, 'bot.sqlite'));
+  const coordination = options.coordination ?? inProcessCoordination({ logger, now });
   const checkpointer = startCheckpointer(db, { onError: (err) => logger.warn({ err: err.message }, 'WAL checkpoint worker') });
   const storage = new SqliteStorage(db);
   const transcripts = new SqliteTranscriptStore(db);
@@ -82,8 +85,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     outbox,
   });
   const connectors = channelConnectors(adapter, config.MicrosoftAppId);
-  const queue = new ConversationQueue();
-  const hub = new HandoffHub({ config, logger, knowledge, db, adapter, references, transcripts, now, classifier, queue, outbox });
+  const queue = coordination.turns;
+  const hub = new HandoffHub({ config, logger, knowledge, db, adapter, references, transcripts, now, classifier, coordination, outbox });
   adapter.use(hub.sellerMiddleware());
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
@@ -127,6 +130,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     webChat: webChat ? { store: webChat.store, uploadsDir: join(config.dataDir, 'uploads') } : undefined,
     now,
   });
+  for (const job of [hub.job, retention.job, checkpointer.job]) coordination.jobs.add(job);
 
   let closed = false;
   return {
@@ -142,9 +146,9 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
-          hub.start();
+          coordination.jobs.start();
+          hub.announceConsole();
           outbox.start(); // resumes deliveries an earlier run left undelivered
-          retention.start();
           resolve((server.address() as { port: number }).port);
         });
       }),
@@ -153,8 +157,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       closed = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       webChat?.close(); // releases long-polling web chat clients
+      await coordination.jobs.stop();
       await hub.close();
-      retention.stop();
       await queue.drain();
       await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;

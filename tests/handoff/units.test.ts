@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuilder';
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
-import { ConversationQueue } from '../../bot/conversationQueue';
+import { inProcessCoordination } from '../../bot/coordination';
 import { ConversationReferences } from '../../bot/conversationReferences';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
@@ -187,7 +187,7 @@ describe('handoff.status', () => {
       transcripts: new SqliteTranscriptStore(db),
       now: () => new Date('2026-05-01T03:00:00Z'),
       classifier,
-      queue: new ConversationQueue(),
+      coordination: inProcessCoordination({ logger, now: () => new Date('2026-05-01T03:00:00Z') }),
       outbox,
     });
     hub.store.createSession(

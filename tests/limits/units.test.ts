@@ -9,6 +9,7 @@ import { HandoffStore } from '../../bot/handoff/store';
 import { createLogger } from '../../bot/logger';
 import { Outbox } from '../../bot/outbox';
 import { RateLimiter } from '../../bot/rateLimit';
+import { TimerJobs } from '../../bot/coordination/inProcess/jobs';
 import { RetentionJob } from '../../bot/retention';
 import { openDatabase } from '../../bot/storage/database';
 import { SqliteTranscriptStore } from '../../bot/storage/sqliteTranscriptStore';
@@ -179,12 +180,13 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
     try {
       const runs: number[] = [];
       const transcripts = { deleteOlderThan: () => (runs.push(1), 0) };
-      const job = new RetentionJob({ retentionDays: 30, logger: createLogger('silent'), transcripts, everyMs: 1000 });
-      job.start();
+      const jobs = new TimerJobs(createLogger('silent'));
+      jobs.add(new RetentionJob({ retentionDays: 30, logger: createLogger('silent'), transcripts, everyMs: 1000 }).job);
+      jobs.start();
       expect(runs).toHaveLength(1);
       jest.advanceTimersByTime(3000);
       expect(runs).toHaveLength(4);
-      job.stop();
+      void jobs.stop();
       jest.advanceTimersByTime(3000);
       expect(runs).toHaveLength(4);
     } finally {
