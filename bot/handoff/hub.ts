@@ -16,7 +16,7 @@ import type { Outbox } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
 import { AgentAuth, LOCAL_TOKEN_FILE } from './agents/auth';
-import { AgentEvents } from './agents/events';
+import { AgentConnections } from './agents/connections';
 import { registerAgentRoutes } from './agents/routes';
 import { AgentStream } from './agents/stream';
 import { Delivery } from './delivery';
@@ -49,7 +49,7 @@ export class HandoffHub implements HandoffPort {
   readonly store: HandoffStore;
   readonly auth: AgentAuth;
   /** The agents' SSE connections on this instance. */
-  readonly events = new AgentEvents();
+  readonly connections = new AgentConnections();
   readonly service: HandoffService;
   private readonly views: HandoffViews;
   private readonly notices: Notices;
@@ -78,7 +78,7 @@ export class HandoffHub implements HandoffPort {
       now,
     }));
     this.views = new HandoffViews({ store, transcripts: deps.transcripts, outbox: deps.outbox, now });
-    this.stream = new AgentStream({ connections: this.events, views: this.views, service: service.events, presence: coordination.presence, bus: coordination.events, logger });
+    this.stream = new AgentStream({ connections: this.connections, views: this.views, service: service.events, presence: coordination.presence, bus: coordination.events, logger });
     this.scheduler = new HandoffScheduler({ config, logger, knowledge, store, service, notices, delivery, now });
   }
 

@@ -6,7 +6,7 @@ import type { EventBus, Presence, Topic } from '../../coordination';
 import type { Logger } from '../../logger';
 import type { HandoffEvents } from '../service';
 import type { HandoffViews } from '../views';
-import type { AgentEventName, AgentEvents } from './events';
+import type { AgentEventName, AgentConnections } from './connections';
 
 /** Queue snapshots to agents at most this often. */
 const QUEUE_SNAPSHOT_MS = 250;
@@ -16,7 +16,7 @@ type AgentBusMessage = { name: 'changed' } | { name: Exclude<AgentEventName, 'he
 
 export interface AgentStreamDeps {
   /** This instance's SSE connections. */
-  connections: AgentEvents;
+  connections: AgentConnections;
   views: HandoffViews;
   service: HandoffEvents;
   presence: Presence;
@@ -56,10 +56,10 @@ export class AgentStream {
    */
   private queueChanged(): void {
     const { connections } = this.deps;
-    if (connections.connections === 0 || this.queueSnapshotTimer) return;
+    if (connections.count === 0 || this.queueSnapshotTimer) return;
     this.queueSnapshotTimer = setTimeout(() => {
       this.queueSnapshotTimer = undefined;
-      if (connections.connections > 0) connections.broadcast('queue', this.deps.views.queueView());
+      if (connections.count > 0) connections.broadcast('queue', this.deps.views.queueView());
     }, QUEUE_SNAPSHOT_MS);
   }
 

@@ -20,14 +20,14 @@ interface Client {
 /** What one stream may have waiting in memory for a client that does not read: past it, it is dropped. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-export class AgentEvents {
+export class AgentConnections {
   private readonly clients = new Set<Client>();
   private sequence = 0;
   private keepAlive?: NodeJS.Timeout;
 
   constructor(private readonly keepAliveMs = 20000) {}
 
-  get connections(): number {
+  get count(): number {
     return this.clients.size;
   }
 
