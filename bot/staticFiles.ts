@@ -11,11 +11,8 @@ import { sendError } from './http';
 
 const gzip = promisify(gzipCallback);
 
-export interface StaticFile {
-  /** Where it is on disk (a function: some are found in node_modules only when first asked for). */
-  path: () => string;
-  type: string;
-}
+/** Where a file is on disk, by the name it is served as (its extension gives the content type). */
+export type StaticFileList = Record<string, () => string>;
 
 interface Loaded {
   body: Buffer;
@@ -48,18 +45,15 @@ function load(path: string): Promise<Loaded> {
 }
 
 /** The .js, .css and .html files directly in `dir`, by file name (nothing else there can be asked for). */
-export function filesIn(dir: string): Record<string, StaticFile> {
-  const files: Record<string, StaticFile> = {};
-  for (const name of readdirSync(dir)) {
-    const type = TYPES[extname(name)];
-    if (type) files[name] = { path: () => join(dir, name), type };
-  }
+export function filesIn(dir: string): StaticFileList {
+  const files: StaticFileList = {};
+  for (const name of readdirSync(dir)) if (TYPES[extname(name)]) files[name] = () => join(dir, name);
   return files;
 }
 
 export class StaticFiles {
   constructor(
-    private readonly files: Record<string, StaticFile>,
+    private readonly files: StaticFileList,
     /** Added to every answer (caching, CSP, ...). */
     private readonly headers: Record<string, string>,
   ) {}
@@ -69,16 +63,16 @@ export class StaticFiles {
   }
 
   async send(name: string, req: Request, res: Response): Promise<void> {
-    const spec = this.has(name) ? this.files[name]! : undefined;
+    const type = TYPES[extname(name)];
     let file: Loaded;
     try {
-      if (!spec) throw new Error('unknown');
-      file = await load(spec.path());
+      if (!this.has(name) || !type) throw new Error('unknown');
+      file = await load(this.files[name]!());
     } catch {
       return sendError(res, 404, 'NotFound', 'no such file');
     }
     const headers: Record<string, string> = {
-      'Content-Type': spec.type,
+      'Content-Type': type,
       ETag: file.etag,
       'X-Content-Type-Options': 'nosniff',
       Vary: 'Accept-Encoding',
