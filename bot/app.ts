@@ -80,7 +80,6 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     maxAgeMs: config.OUTBOX_MAX_AGE_HOURS * 3_600_000,
     maxPendingPerOrigin: config.localMode ? config.OUTBOX_MAX_PENDING_PER_ORIGIN : undefined,
   });
-  const queue = coordination.turns;
   const hub = new HandoffHub({ config, logger, knowledge, db, channels, transcripts, now, classifier, coordination, outbox });
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
@@ -109,7 +108,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     next();
   });
   // --- Channels (bot/channels): a new messenger is a folder there and one line here ---
-  const channelDeps: ChannelDeps = { config, logger, queue, runTurn, outbox, db, now };
+  const { turns, events, rateLimits } = coordination;
+  const channelDeps: ChannelDeps = { config, logger, turns, events, rateLimits, runTurn, outbox, db, now };
   channels.add(createBotFrameworkChannel(channelDeps, channels));
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
   for (const create of options.channels ?? []) channels.add(create(channelDeps));
@@ -129,7 +129,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     webChat: webChat ? { store: webChat.store, uploadsDir: join(config.dataDir, 'uploads') } : undefined,
     now,
   });
-  for (const job of [hub.job, retention.job, checkpointer.job]) coordination.jobs.add(job);
+  for (const job of [hub.job, outbox.job, retention.job, checkpointer.job]) coordination.jobs.add(job);
 
   let closed = false;
   return {
@@ -147,8 +147,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
         server.listen(port, host, () => {
           hub.announceConsole();
           for (const channel of channels.list()) channel.start?.();
-          coordination.jobs.start();
-          outbox.start(); // resumes deliveries an earlier run left undelivered
+          coordination.jobs.start(); // the outbox's first sweep resumes deliveries an earlier run left undelivered
           resolve((server.address() as { port: number }).port);
         });
       }),
@@ -159,7 +158,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       for (const channel of channels.list()) await channel.close?.(); // releases long polls, stops channel timers
       await coordination.jobs.stop();
       await hub.close();
-      await queue.drain();
+      await turns.drain();
       await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;
       transcripts.flush();

@@ -61,7 +61,7 @@ export class HandoffHub implements HandoffPort {
     const store = (this.store = new HandoffStore(deps.db));
     this.auth = new AgentAuth(config, deps.db, now);
     const notices = (this.notices = new Notices(knowledge, config));
-    const delivery = new Delivery({ logger, channels: deps.channels, queue: coordination.turns });
+    const delivery = new Delivery({ logger, channels: deps.channels, turns: coordination.turns });
     const service = (this.service = new HandoffService({
       config,
       logger,

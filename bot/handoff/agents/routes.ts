@@ -5,10 +5,9 @@ import type { Knowledge } from '../../../knowledge';
 import { clientAddress } from '../../clientAddress';
 import type { Config } from '../../config';
 import type { RateLimits } from '../../coordination';
-import { jsonBody, sendError } from '../../http';
+import { jsonBody, sendError, sendTooManyRequests } from '../../http';
 import type { Logger } from '../../logger';
 import { projectPath } from '../../../intents/paths';
-import { sendTooManyRequests } from '../../rateLimit';
 import { StaticFiles, filesIn } from '../../staticFiles';
 import { AGENT_NAME_PATTERN, AgentAuth } from './auth';
 import type { HandoffService } from '../service';
@@ -29,7 +28,6 @@ export interface AgentRoutesDeps {
 const CONSOLE_HEADERS = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
   'cache-control': 'no-cache',
