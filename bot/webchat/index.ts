@@ -10,8 +10,6 @@ import { WebChatPage } from './page';
 import { WebChatStore } from './store';
 import { TokenSigner, loadTokenSecret } from './tokens';
 
-export { LOCAL_CHANNEL_ID } from './channel';
-
 export interface WebChat extends WebChatChannel {
   store: WebChatStore;
 }
