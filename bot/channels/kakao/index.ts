@@ -11,7 +11,7 @@ import { type Activity, type CardAction, CardFactory } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 import { turnLanguage } from '../../../dialogs/turn';
 import type { Knowledge, Language } from '../../../knowledge';
-import { conversationKey } from '../../conversationQueue';
+import { type Job, conversationKey } from '../../coordination';
 import type { HandoffStore } from '../../handoff/store';
 import type { ChannelDeps } from '../middleware';
 import { type Channel, type ChannelAddress, DeliveryError } from '../port';
@@ -63,12 +63,14 @@ export interface KakaoChannel extends Channel {
   readonly stats: KakaoStats;
   /** Answers one authentic, well-formed skill call. */
   answer(call: SkillCall): Promise<SkillResponse>;
+  /** Purges what waited longer than TRANSCRIPT_RETENTION_DAYS. */
+  readonly job: Job;
 }
 
 export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): KakaoChannel | undefined {
   const settings = kakaoSettings(deps.config);
   if (!settings) return undefined;
-  const { config, logger, queue, outbox } = deps;
+  const { config, logger, turns, outbox } = deps;
   const { knowledge } = extras;
   const store = new KakaoStore(deps.db);
   const stats: KakaoStats = { rings: 0, ringFailures: 0, callbacks: 0, callbackFailures: 0, invalidResponses: 0 };
@@ -158,6 +160,7 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
         config,
         settings,
         logger,
+        rateLimits: deps.rateLimits,
         answer: (call) => channel.answer(call),
         fallback: (call, why) => {
           const language = store.user(call.userKey)?.language ?? 'ko';
@@ -166,22 +169,18 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
       });
     },
     answer: (call) => answerCall(call),
-    // What waited for a seller who never came back goes with the transcripts' retention.
-    start() {
-      const purge = () => {
+    // What waited for a seller who never came back goes with the transcripts' retention (app.ts adds the job).
+    job: {
+      name: 'kakao-retention',
+      everyMs: 86_400_000,
+      atStart: true,
+      run: () => {
         const cutoff = new Date(deps.now().getTime() - config.TRANSCRIPT_RETENTION_DAYS * 86_400_000);
         const purged = store.purgeBefore(cutoff);
         if (purged) logger.info({ purged }, 'kakao: purged messages nobody fetched');
-      };
-      purge();
-      purgeTimer = setInterval(purge, 86_400_000);
-      purgeTimer.unref();
-    },
-    close() {
-      clearInterval(purgeTimer);
+      },
     },
   };
-  let purgeTimer: NodeJS.Timeout | undefined;
 
   /** Everything that waits for this seller: held outbox rows (reach next-message) join the mailbox first. */
   function takeWaiting(userKey: string) {
@@ -274,7 +273,7 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
         await outbox.send([{ channel: KAKAO, conversationId, channelId: KAKAO, address, activity }], 0);
       }
     };
-    queue.run(conversationKey(KAKAO, conversationId), work).catch((error: unknown) => {
+    turns.run(conversationKey(KAKAO, conversationId), work).catch((error: unknown) => {
       clearTimeout(timer);
       logger.error({ conversationId, err: (error as Error).message }, 'kakao: skill call failed');
       if (!answered) {

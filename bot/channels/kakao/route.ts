@@ -4,9 +4,9 @@
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { clientAddress } from '../../clientAddress';
 import type { Config } from '../../config';
-import { isPlainObject, jsonBody, sendError } from '../../http';
+import type { RateLimits } from '../../coordination';
+import { isPlainObject, jsonBody, sendError, sendTooManyRequests } from '../../http';
 import type { Logger } from '../../logger';
-import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
 import { SkillAuth } from './auth';
 import type { KakaoSettings } from './config';
 import { type SkillCall, parseSkillRequest } from './request';
@@ -18,6 +18,7 @@ export interface SkillRouteDeps {
   config: Config;
   settings: KakaoSettings;
   logger: Logger;
+  rateLimits: RateLimits;
   /** The channel's answer to an authentic, well-formed call; never throws for the seller's input. */
   answer(call: SkillCall): Promise<SkillResponse>;
   /** A polite answer when the conversation is over its rate budget, or when answering failed. */
@@ -28,24 +29,28 @@ export function registerSkillRoute(server: Server, deps: SkillRouteDeps): void {
   const { config, settings, logger } = deps;
   const auth = new SkillAuth(settings);
   // Failed secrets per client address (as for agent sign-ins); a conversation's budget as for /api/messages.
-  const failures = new RateLimiter(config.SIGNIN_RATE_LIMIT_PER_MINUTE, 60_000);
-  const perConversation = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, 60_000);
+  const failures = deps.rateLimits.limit('kakao-secret-failures-per-address', { limit: config.SIGNIN_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
+  const perConversation = deps.rateLimits.limit('kakao-calls-per-conversation', { limit: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
 
-  const requireSecret: RequestHandler = (req: Request, res: Response, next) => {
+  /** Whether the call carries the secret (answered here when not), before its body is read. */
+  const hasSecret = async (req: Request, res: Response): Promise<boolean> => {
     const address = clientAddress(req, config.TRUSTED_PROXIES);
-    const blocked = failures.check(address);
+    const blocked = await failures.check(address);
     if (!blocked.allowed) {
       sendTooManyRequests(res, blocked.retryAfterSeconds, `too many failed skill calls from this address; try again in ${blocked.retryAfterSeconds} s`);
-      return next(false);
+      return false;
     }
     const verdict = auth.checkSecret(req.headers);
     if (!verdict.ok) {
-      failures.take(address);
+      await failures.take(address);
       logger.warn({ ip: address }, 'kakao: skill call refused (secret header)');
       sendError(res, verdict.status, verdict.code, verdict.message);
-      return next(false);
+      return false;
     }
-    return next();
+    return true;
+  };
+  const requireSecret: RequestHandler = (req, res, next) => {
+    hasSecret(req, res).then((ok) => next(ok ? undefined : false), next);
   };
 
   server.post(SKILL_PATH, requireSecret, ...jsonBody(config.BODY_LIMIT_BYTES), async (req, res) => {
@@ -65,7 +70,7 @@ export function registerSkillRoute(server: Server, deps: SkillRouteDeps): void {
       sendError(res, bot.status, bot.code, bot.message);
       return;
     }
-    if (!perConversation.take(call.userKey).allowed) {
+    if (!(await perConversation.take(call.userKey)).allowed) {
       res.json(deps.fallback(call, 'rate_limited'));
       return;
     }
