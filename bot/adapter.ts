@@ -6,7 +6,6 @@ import {
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
   type ResourceResponse,
-  TranscriptLoggerMiddleware,
   type TurnContext,
   TurnContext as Context,
 } from 'botbuilder';
@@ -19,13 +18,17 @@ import { ClientReusingAuthentication } from './reusedClients';
 import { TEXT_WAS_CUT, cutLongText } from './longText';
 import { isLocalWebChatTurn } from './webchat/channel';
 import { OUTBOX_UNDELIVERED, type Outbox, undeliveredIn } from './outbox';
-import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+import { conversationKey } from './conversationQueue';
+import type { TranscriptRepo, UnitOfWork } from './storage/ports';
+import { TurnTranscriptLogger } from './storage/transcriptLogger';
 
 export interface AdapterDeps {
   config: Config;
   logger: Logger;
   knowledge: Knowledge;
-  transcripts: SqliteTranscriptStore;
+  transcripts: TranscriptRepo;
+  /** Each turn's store calls share one unit of work (bot/storage/unitOfWork.ts). */
+  unitOfWork: UnitOfWork;
   references: ConversationReferences;
   /** The conversation's language for the apology when a turn fails. */
   languageOf: (context: TurnContext) => 'ko' | 'en';
@@ -133,7 +136,8 @@ export function createAdapter(deps: AdapterDeps): BotAdapter {
   adapter.channelTimeoutMs = config.CHANNEL_TIMEOUT_MS;
   adapter.logger = logger;
 
-  // First of all: nothing after this (transcript, handoff hub, dialogs) reads more of a message than
+  adapter.use((context, next) => deps.unitOfWork.run(conversationKey(context.activity.channelId, context.activity.conversation?.id ?? ''), next));
+  // Then: nothing after this (transcript, handoff hub, dialogs) reads more of a message than
   // MAX_MESSAGE_LENGTH characters; the bot tells the seller it was cut.
   adapter.use(async (context, next) => {
     if (cutLongText(context.activity, config.MAX_MESSAGE_LENGTH)) context.turnState.set(TEXT_WAS_CUT, true);
@@ -151,7 +155,7 @@ export function createAdapter(deps: AdapterDeps): BotAdapter {
     // (A slow or dead channel never holds the turn: see BotAdapter.sendActivities and bot/outbox.)
     await next();
   });
-  adapter.use(new TranscriptLoggerMiddleware(deps.transcripts));
+  adapter.use(new TurnTranscriptLogger(deps.transcripts, logger));
 
   adapter.onTurnError = async (context, error) => {
     logger.error(

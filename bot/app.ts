@@ -18,11 +18,9 @@ import { type MessagesRouteDeps, registerMessagesRoute } from './messagesRoute';
 import { Outbox, channelConnectors } from './outbox';
 import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
-import { startCheckpointer } from './storage/checkpointer';
-import { closeDatabase, openDatabase } from './storage/database';
+import { openStores } from './storage';
 import { DurableConversationState } from './storage/durableConversationState';
-import { SqliteStorage } from './storage/sqliteStorage';
-import { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+import type { TranscriptRepo } from './storage/ports';
 import { registerWebChat } from './webchat';
 
 export interface AppOptions {
@@ -35,7 +33,7 @@ export interface BotApp {
   server: Server;
   adapter: BotAdapter;
   hub: HandoffHub;
-  transcripts: SqliteTranscriptStore;
+  transcripts: TranscriptRepo;
   /** Durable delivery to channels (bot/outbox). */
   outbox: Outbox;
   retention: RetentionJob;
@@ -50,12 +48,10 @@ export interface BotApp {
 export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
-  const db = openDatabase(join(config.dataDir, 'bot.sqlite'));
-  const checkpointer = startCheckpointer(db, { onError: (err) => logger.warn({ err: err.message }, 'WAL checkpoint worker') });
-  const storage = new SqliteStorage(db);
-  const transcripts = new SqliteTranscriptStore(db);
+  const stores = openStores(config, logger);
+  const { db, transcripts } = stores;
   const references = new ConversationReferences(db);
-  const conversationState = new DurableConversationState(storage);
+  const conversationState = new DurableConversationState(stores.dialogState);
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();
   // The conversation reading's cues are checked now, not at the first message.
@@ -77,13 +73,14 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     logger,
     knowledge,
     transcripts,
+    unitOfWork: stores.unitOfWork,
     references,
     languageOf: turnLanguage,
     outbox,
   });
   const connectors = channelConnectors(adapter, config.MicrosoftAppId);
   const queue = new ConversationQueue();
-  const hub = new HandoffHub({ config, logger, knowledge, db, adapter, references, transcripts, now, classifier, queue, outbox });
+  const hub = new HandoffHub({ config, logger, knowledge, handoff: stores.handoff, agentSessions: stores.agentSessions, adapter, references, transcripts, now, classifier, queue, outbox });
   adapter.use(hub.sellerMiddleware());
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
@@ -158,9 +155,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       await queue.drain();
       await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;
-      transcripts.flush();
-      await checkpointer.stop();
-      closeDatabase(db);
+      await stores.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 // The last known reference of every conversation, kept durably so the bot (and an agent) can write to
 // a seller later, after a restart too. Keyed by (channel, conversation): two channels may use the same id.
 import type { ConversationReference } from 'botbuilder';
-import { type Database, migrate, withBusyRetry } from './storage/database';
+import { type Database, withBusyRetry } from './storage/sqlite/database';
 
 /** How many conversations' last saved reference are remembered to skip rewriting an unchanged one. */
 const REMEMBERED = 10000;
@@ -22,35 +22,6 @@ export class ConversationReferences {
   private readonly select;
 
   constructor(db: Database) {
-    migrate(
-      db,
-      'conversation-references/001-create',
-      `CREATE TABLE conversation_references (
-         conversation_id TEXT PRIMARY KEY,
-         reference TEXT NOT NULL,
-         updated_at TEXT NOT NULL
-       )`,
-    );
-    // Rows written before the channel was part of the key get the channel their reference names.
-    db.function('url_origin', { deterministic: true }, (url: unknown) => originOf(url));
-    migrate(
-      db,
-      'conversation-references/002-channel-key',
-      `CREATE TABLE conversation_references_by_channel (
-         channel_id TEXT NOT NULL,
-         conversation_id TEXT NOT NULL,
-         service_origin TEXT NOT NULL,
-         reference TEXT NOT NULL,
-         updated_at TEXT NOT NULL,
-         PRIMARY KEY (channel_id, conversation_id)
-       );
-       INSERT INTO conversation_references_by_channel (channel_id, conversation_id, service_origin, reference, updated_at)
-         SELECT COALESCE(json_extract(reference, '$.channelId'), ''), conversation_id,
-                url_origin(json_extract(reference, '$.serviceUrl')), reference, updated_at
-         FROM conversation_references;
-       DROP TABLE conversation_references;
-       ALTER TABLE conversation_references_by_channel RENAME TO conversation_references;`,
-    );
     // An unauthenticated activity may not move a conversation to another origin (a takeover): the
     // update is skipped, and save() says so, without a read before every write.
     this.upsert = db.prepare<{ channelId: string; conversationId: string; origin: string; reference: string; at: string; trusted: number }>(

@@ -5,16 +5,16 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
-import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+import type { HandoffRepo, TranscriptRepo } from './storage/ports';
 
 const DAY_MS = 86_400_000;
 
 export interface RetentionDeps {
   retentionDays: number;
   logger: Logger;
-  transcripts: Pick<SqliteTranscriptStore, 'deleteOlderThan'>;
-  /** Handoff sessions, tickets and agent messages (HandoffStore.purgeBefore). */
-  handoff?: { purgeBefore(cutoff: Date): number };
+  transcripts: Pick<TranscriptRepo, 'deleteOlderThan'>;
+  /** Handoff sessions, tickets and agent messages. */
+  handoff?: Pick<HandoffRepo, 'purgeBefore'>;
   outbox?: Pick<Outbox, 'store'>;
   webChat?: { store: { purgeIdleSince(cutoff: Date): { conversations: number; files: string[] } }; uploadsDir: string };
   now?: () => Date;
@@ -51,12 +51,12 @@ export class RetentionJob {
     this.timer = undefined;
   }
 
-  run(): RetentionResult {
+  async run(): Promise<RetentionResult> {
     const cutoff = new Date(this.now().getTime() - this.deps.retentionDays * DAY_MS);
     const result: RetentionResult = {
       cutoff: cutoff.toISOString(),
-      transcriptLines: this.deps.transcripts.deleteOlderThan(cutoff),
-      handoffRecords: this.deps.handoff?.purgeBefore(cutoff) ?? 0,
+      transcriptLines: await this.deps.transcripts.deleteOlderThan(cutoff),
+      handoffRecords: (await this.deps.handoff?.purgeBefore(cutoff)) ?? 0,
       outboxMessages: this.deps.outbox?.store.purgeFailedBefore(cutoff) ?? 0,
       webChatConversations: 0,
     };
@@ -73,10 +73,6 @@ export class RetentionJob {
   }
 
   private runSafely(): void {
-    try {
-      this.run();
-    } catch (error) {
-      this.deps.logger.error({ err: (error as Error).message }, 'retention purge failed');
-    }
+    this.run().catch((error: unknown) => this.deps.logger.error({ err: (error as Error).message }, 'retention purge failed'));
   }
 }

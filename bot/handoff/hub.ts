@@ -1,6 +1,6 @@
 // The human handoff, wired: the queue of sellers waiting for an agent, the relay between them, offline
-// tickets, time-outs, the Bot Framework handoff protocol and the agents' API. State lives in SQLite
-// (store.ts), so a crash loses nothing; agents reach sellers later on the stored conversation reference.
+// tickets, time-outs, the Bot Framework handoff protocol and the agents' API. State lives in the stores
+// (bot/storage), so a crash loses nothing; agents reach sellers later on the stored conversation reference.
 import { join } from 'node:path';
 import type { MiddlewareHandler, TurnContext } from 'botbuilder';
 import type { Server } from 'restify';
@@ -13,8 +13,8 @@ import type { ConversationQueue } from '../conversationQueue';
 import type { ConversationReferences } from '../conversationReferences';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
-import type { Database } from '../storage/database';
-import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
+import type { AgentSessionRepo, HandoffRepo, TranscriptRepo } from '../storage/ports';
+import { AgentDesk } from './agentDesk';
 import { AgentAuth, LOCAL_TOKEN_FILE } from './agents/auth';
 import { AgentEvents } from './agents/events';
 import { registerAgentRoutes } from './agents/routes';
@@ -25,17 +25,17 @@ import { onHandoffStatus } from './protocol';
 import { HandoffScheduler } from './scheduler';
 import { sellerMiddleware } from './sellerSide';
 import { HandoffService } from './service';
-import { HandoffStore } from './store';
 import { HandoffViews } from './views';
 
 export interface HandoffHubDeps {
   config: Config;
   logger: Logger;
   knowledge: Knowledge;
-  db: Database;
+  handoff: HandoffRepo;
+  agentSessions: AgentSessionRepo;
   adapter: BotAdapter;
   references: ConversationReferences;
-  transcripts: SqliteTranscriptStore;
+  transcripts: TranscriptRepo;
   now: () => Date;
   /** Recognises "cancel" / "agent" while a seller waits, and the topics for the agent's summary. */
   classifier: IntentClassifier;
@@ -46,11 +46,12 @@ export interface HandoffHubDeps {
 }
 
 export class HandoffHub implements HandoffPort {
-  readonly store: HandoffStore;
+  readonly store: HandoffRepo;
   readonly auth: AgentAuth;
   /** The agents' SSE connections (who is online). */
   readonly events = new AgentEvents();
   readonly service: HandoffService;
+  readonly desk: AgentDesk;
   private readonly views: HandoffViews;
   private readonly notices: Notices;
   private readonly stream: AgentStream;
@@ -59,8 +60,8 @@ export class HandoffHub implements HandoffPort {
 
   constructor(private readonly deps: HandoffHubDeps) {
     const { config, logger, knowledge, classifier, now } = deps;
-    const store = (this.store = new HandoffStore(deps.db));
-    this.auth = new AgentAuth(config, deps.db, now);
+    const store = (this.store = deps.handoff);
+    this.auth = new AgentAuth(config, deps.agentSessions, now);
     const notices = (this.notices = new Notices(knowledge, config));
     const delivery = new Delivery({ config, logger, adapter: deps.adapter, references: deps.references, queue: deps.queue });
     const service = (this.service = new HandoffService({
@@ -69,15 +70,16 @@ export class HandoffHub implements HandoffPort {
       knowledge,
       store,
       notices,
-      delivery,
       transcripts: deps.transcripts,
-      outbox: deps.outbox,
       classifier,
       presence: this.events,
       now,
     }));
+    this.desk = new AgentDesk({ logger, knowledge, store, service, notices, delivery, outbox: deps.outbox, now });
     this.views = new HandoffViews({ store, transcripts: deps.transcripts, outbox: deps.outbox, now });
-    this.stream = new AgentStream(this.events, this.views, service.events);
+    this.stream = new AgentStream(this.events, this.views, service.events, (error) =>
+      logger.error({ err: (error as Error).message }, 'queue snapshot for the agents failed'),
+    );
     this.scheduler = new HandoffScheduler({ config, logger, knowledge, store, service, notices, delivery, now });
   }
 
@@ -89,7 +91,7 @@ export class HandoffHub implements HandoffPort {
     return this.service.request(context, reason, details);
   }
 
-  snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number } {
+  snapshot(): Promise<{ waiting: number; estimatedWaitMinutes: number; agentsOnline: number }> {
     return this.service.snapshot();
   }
 
@@ -121,7 +123,7 @@ export class HandoffHub implements HandoffPort {
   registerRoutes(server: Server): void {
     this.server = server;
     const { config, logger, knowledge } = this.deps;
-    registerAgentRoutes(server, { service: this.service, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge });
+    registerAgentRoutes(server, { service: this.service, desk: this.desk, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge });
   }
 
   start(): void {

@@ -9,7 +9,7 @@ import { originOf } from '../conversationReferences';
 import type { Activity, ResourceResponse } from 'botbuilder';
 import type { ConnectorClient } from 'botframework-connector';
 import type { Logger } from '../logger';
-import type { Database } from '../storage/database';
+import type { Database } from '../storage/sqlite/database';
 import { type OutboxRow, OutboxStore } from './store';
 
 export interface OutboxOptions {

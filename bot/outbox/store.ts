@@ -2,7 +2,7 @@
 // proactive messages such as the agents') is written here first and deleted once the channel took it.
 // Rows of a conversation are delivered in `id` order; only the oldest pending row of a conversation (its
 // head) decides when the conversation is retried.
-import { type Database, migrate, withBusyRetry } from '../storage/database';
+import { type Database, withBusyRetry } from '../storage/sqlite/database';
 
 export type OutboxStatus = 'pending' | 'failed';
 
@@ -34,25 +34,6 @@ export interface NewOutboxRow {
   createdAt: number;
 }
 
-const MIGRATION = `
-CREATE TABLE outbox_messages (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  conversation_id TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  service_url TEXT NOT NULL,
-  audience TEXT,
-  activity_id TEXT NOT NULL UNIQUE,
-  activity TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT,
-  created_at INTEGER NOT NULL
-);
-CREATE INDEX outbox_messages_conversation ON outbox_messages (conversation_id, status, id);
-CREATE INDEX outbox_messages_due ON outbox_messages (status, next_attempt_at);
-`;
-
 export class OutboxStore {
   private readonly insertRow;
   private readonly selectHead;
@@ -66,7 +47,6 @@ export class OutboxStore {
   private readonly deleteFailedBefore;
 
   constructor(private readonly db: Database) {
-    migrate(db, 'outbox/001-create', MIGRATION);
     this.insertRow = db.prepare<Omit<NewOutboxRow, 'audience'> & { audience: string | null }>(
       `INSERT INTO outbox_messages (conversation_id, channel_id, service_url, audience, activity_id, activity, next_attempt_at, created_at)
        VALUES (@conversationId, @channelId, @serviceUrl, @audience, @activityId, @activity, @createdAt, @createdAt)`,

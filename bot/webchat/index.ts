@@ -7,7 +7,7 @@ import type { BotAdapter } from '../adapter';
 import type { Config } from '../config';
 import type { ConversationQueue } from '../conversationQueue';
 import type { Logger } from '../logger';
-import type { Database } from '../storage/database';
+import type { Database } from '../storage/sqlite/database';
 import { LocalChannel } from './channel';
 import { DirectLineApi } from './directLine';
 import { ActivityFeed } from './feed';

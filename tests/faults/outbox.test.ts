@@ -28,9 +28,8 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Text and reply target of what the bot logged as sent (the transcript), oldest first. */
-function sentByBot(conversationId: string): string[] {
-  return bot.app.transcripts
-    .getRecentActivities('test', conversationId, 1000)
+async function sentByBot(conversationId: string): Promise<string[]> {
+  return (await bot.app.transcripts.getRecentActivities('test', conversationId, 1000))
     .filter((a) => a.type === 'message' && a.from?.role === 'bot')
     .map((a) => a.text ?? '');
 }
@@ -126,7 +125,7 @@ test('channel down: seller turns and agent messages are kept, retried, then arri
   await until(() => bot.app.outbox.pendingCounts().size === 0, 10000, 'the outbox to empty');
   for (const id of ['outage-a', 'outage-b', 'outage-chat', 'outage-late']) {
     // Exactly what the bot sent (in the transcript's order), each once.
-    const expected = sentByBot(id);
+    const expected = await sentByBot(id);
     const withAgents = channel.texts(id);
     const botOnly = withAgents.filter((t) => !t.startsWith('['));
     expect(botOnly).toEqual(expected.filter((t) => !t.startsWith('[')));
@@ -139,7 +138,7 @@ test('channel down: seller turns and agent messages are kept, retried, then arri
   expect(chat.texts().slice(before.chat)).toEqual([`${prefix(MINJI)} 확인해 볼게요`, `${prefix(MINJI)} 잠시만요`, `${prefix(MINJI)} 삭제 처리했어요`]);
   const lateTexts = late.texts().slice(before.late);
   expect(lateTexts.slice(-2)).toEqual([k.text('handoff.agent_joined', 'ko', { agent: JUNHO.name }), `${prefix(JUNHO)} 안녕하세요, 준호입니다`]);
-  expect(lateTexts[0]).toBe(sentByBot('outage-late')[0]); // the queue notice first, then the agent
+  expect(lateTexts[0]).toBe((await sentByBot('outage-late'))[0]); // the queue notice first, then the agent
 
   // Agents are told each late delivery (same event as a new message, now delivered: true) …
   for (const text of ['확인해 볼게요', '잠시만요', '삭제 처리했어요']) {
@@ -189,7 +188,7 @@ test('a slow channel: the turn is not held; attempts that time out are repeated 
   // At-least-once: a repeat carries the id of the first copy, so the channel can drop it.
   const received = channel.received.get('slow') ?? [];
   const firstCopies = received.filter((r, i) => received.findIndex((x) => x.id === r.id) === i);
-  expect(firstCopies.map((r) => r.text)).toEqual(sentByBot('slow'));
+  expect(firstCopies.map((r) => r.text)).toEqual(await sentByBot('slow'));
   expect(received.length).toBeGreaterThanOrEqual(firstCopies.length);
   expect(seller.texts().length).toBeGreaterThan(0);
 });

@@ -3,7 +3,7 @@
 import type { ConnectorClient } from 'botframework-connector';
 import { createLogger } from '../../bot/logger';
 import { Outbox, type OutboxOptions } from '../../bot/outbox';
-import { type Database, openDatabase } from '../../bot/storage/database';
+import { type Database, openDatabase } from '../../bot/storage/sqlite/database';
 
 type Behaviour = 'ok' | 'fail' | 404 | 'hang';
 

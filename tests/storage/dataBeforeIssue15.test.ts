@@ -6,6 +6,8 @@ import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { readMigrations } from '../../bot/storage/migrations';
+import { SQLITE_MIGRATIONS } from '../../bot/storage/sqlite/migrate';
 import { type RunningBot, startBot } from '../support/botServer';
 import { http } from '../support/http';
 import { DirectLineClient } from '../webchat/directLineClient';
@@ -62,6 +64,12 @@ function read<T>(sql: string): T[] {
     db.close();
   }
 }
+
+test('its tables are adopted as schema version 1: nothing of version 1 ran again, the old records stay as they were', () => {
+  expect(read('SELECT version, name FROM schema_version')).toEqual([{ version: 1, name: 'initial' }]);
+  const steps = readMigrations(SQLITE_MIGRATIONS)[0]!.steps.map((step) => step.legacyName);
+  expect(read<{ name: string }>('SELECT name FROM migrations ORDER BY applied_at, name').map((r) => r.name)).toEqual(steps);
+});
 
 test('the queue is as the day left it: two waiting, one missed, one offline ticket, replies pending for the channel that was down', async () => {
   const q = await queue(bot, MINJI);

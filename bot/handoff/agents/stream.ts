@@ -15,6 +15,7 @@ export class AgentStream {
     private readonly events: AgentEvents,
     private readonly views: HandoffViews,
     service: HandoffEvents,
+    private readonly onError: (error: unknown) => void = () => undefined,
   ) {
     service.on('waiting', ({ session, position }) => events.broadcast('waiting', views.waitingEntry(session, position)));
     service.on('ticket', (ticket) => events.broadcast('ticket', views.ticketEntry(ticket)));
@@ -34,18 +35,22 @@ export class AgentStream {
     if (this.events.connections === 0 || this.queueSnapshotTimer) return;
     this.queueSnapshotTimer = setTimeout(() => {
       this.queueSnapshotTimer = undefined;
-      if (this.events.connections > 0) this.events.broadcast('queue', this.views.queueView());
+      if (this.events.connections === 0) return;
+      this.views.queueView().then(
+        (queue) => this.events.broadcast('queue', queue),
+        (error: unknown) => this.onError(error),
+      );
     }, QUEUE_SNAPSHOT_MS);
   }
 
   /** Opens an agent's event stream (the agent counts as online while it is open). */
-  open(agent: string, res: ServerResponse): void {
+  async open(agent: string, res: ServerResponse): Promise<void> {
     const { events } = this;
     const client = events.open(agent, res, () => {
       events.broadcast('agents', { online: events.agentsOnline.length, agents: events.agentsOnline });
     });
     events.send(client, 'hello', { agent, agentsOnline: events.agentsOnline.length, agents: events.agentsOnline });
-    events.send(client, 'queue', this.views.queueView());
+    events.send(client, 'queue', await this.views.queueView());
   }
 
   close(): void {

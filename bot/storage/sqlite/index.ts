@@ -1,0 +1,32 @@
+// The SQLite backend: every store on one connection to DATA_DIR/bot.sqlite, its schema brought to the
+// newest version when opened, and the WAL checkpointer beside it.
+import type { Stores } from '../ports';
+import { directUnitOfWork } from '../unitOfWork';
+import { SqliteAgentSessions } from './agentSessions';
+import { startCheckpointer } from './checkpointer';
+import { type Database, closeDatabase, openDatabase } from './database';
+import { SqliteStorage } from './dialogState';
+import { SqliteHandoffStore } from './handoff';
+import { SqliteTranscriptStore } from './transcripts';
+
+export interface SqliteStores extends Stores {
+  /** The connection, for the stores that still take it directly (references, the outbox and the web chat). */
+  readonly db: Database;
+}
+
+export function openSqliteStores(file: string, options: { onError?: (error: Error) => void } = {}): SqliteStores {
+  const db = openDatabase(file);
+  const checkpointer = startCheckpointer(db, { onError: options.onError });
+  return {
+    db,
+    dialogState: new SqliteStorage(db),
+    transcripts: new SqliteTranscriptStore(db),
+    handoff: new SqliteHandoffStore(db),
+    agentSessions: new SqliteAgentSessions(db),
+    unitOfWork: directUnitOfWork,
+    async close() {
+      await checkpointer.stop();
+      closeDatabase(db);
+    },
+  };
+}
