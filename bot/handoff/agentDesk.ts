@@ -21,6 +21,8 @@ export type AcceptResult =
 export type MessageResult =
   | { status: 'ok'; message: AgentMessage }
   | { status: 'undelivered' | 'seller_left'; message: AgentMessage }
+  /** The seller's channel answers only their next message (reach `next-message`): kept until they write. */
+  | { status: 'held'; message: AgentMessage }
   | { status: 'forbidden' | 'not_found' | 'not_active' };
 
 export type CloseResult =
@@ -123,10 +125,12 @@ export class AgentDesk {
       channelData: { [AGENT_CHANNEL_DATA_KEY]: { role: 'agent', agent, messageId: stored.id } },
     };
     let delivered = true;
+    let held = false;
     this.sending.add(stored.id);
     try {
-      await this.deps.delivery.deliver(session, [activity], facing.name);
-      await store.markDelivered(stored.id);
+      held = (await this.deps.delivery.deliver(session, [activity], facing.name)) === 'held';
+      if (held) delivered = false;
+      else await store.markDelivered(stored.id);
     } catch (error) {
       delivered = false;
       this.deps.logger.warn({ conversationId, agent, err: (error as Error).message }, 'agent message not delivered');
@@ -134,7 +138,7 @@ export class AgentDesk {
       this.sending.delete(stored.id);
     }
     this.deps.service.events.emit('message', { conversationId, role: 'agent', agent, text, timestamp: stored.createdAt, delivered, messageId: stored.id });
-    return { status: delivered ? 'ok' : 'undelivered', message: { ...stored, delivered } };
+    return { status: delivered ? 'ok' : held ? 'held' : 'undelivered', message: { ...stored, delivered } };
   }
 
   async closeByAgent(conversationId: string, agent: string): Promise<CloseResult> {

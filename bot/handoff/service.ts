@@ -2,12 +2,12 @@
 // a seller waits, writes or leaves; the status changes every side shares (close, missed). What agents do is
 // in agentDesk.ts. Every change is told on `events` (the agents' stream listens).
 import { EventEmitter } from 'node:events';
-import type { Activity, TurnContext } from 'botbuilder';
+import { type Activity, TurnContext } from 'botbuilder';
 import type { IntentClassifier } from '../../intents/classifier';
 import type { Knowledge } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import { turnLanguage } from '../../dialogs/turn';
-import { isAuthenticatedTurn } from '../adapter';
+import { isAuthenticatedTurn, turnChannel } from '../channels';
 import { activityClient } from '../clientAddress';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -103,8 +103,8 @@ export class HandoffService implements HandoffPort {
     const topicName = details.topic ? this.deps.knowledge.outOfScope[details.topic]?.[language] : undefined;
     if (reason === 'no_match') replies.push(topicName ? notices.message('handoff.named_topic', language, { topic: topicName }) : notices.message('handoff.no_match', language));
 
-    if (!activity.serviceUrl) {
-      // Only expectReplies: nobody could write to this seller once the turn is over.
+    if ((turnChannel(context)?.reach(TurnContext.getConversationReference(activity)) ?? 'none') === 'none') {
+      // Only expectReplies, say: nobody could write to this seller once the turn is over.
       replies.push(notices.message('handoff.channel_unsupported', language), notices.alternatives(language));
       await context.sendActivities(replies);
       return;

@@ -7,6 +7,7 @@ import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuild
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
 import { ConversationQueue } from '../../bot/conversationQueue';
+import { Channels } from '../../bot/channels';
 import { ConversationReferences } from '../../bot/conversationReferences';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
@@ -174,15 +175,14 @@ describe('handoff.status', () => {
     const stores = openSqliteStores(':memory:');
     const { db } = stores;
     const logger = createLogger('silent');
-    const outbox = new Outbox({ db, logger, connectorFor: () => Promise.reject(new Error('not used')), attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
+    const outbox = new Outbox({ db, logger, channels: { get: () => undefined }, attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
     const hub = new HandoffHub({
       config,
       logger,
       knowledge,
       handoff: stores.handoff,
       agentSessions: stores.agentSessions,
-      adapter: new TestAdapter() as never,
-      references: new ConversationReferences(db),
+      channels: new Channels(new ConversationReferences(db)),
       transcripts: stores.transcripts,
       now: () => new Date('2026-05-01T03:00:00Z'),
       classifier,

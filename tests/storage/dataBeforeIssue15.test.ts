@@ -65,10 +65,13 @@ function read<T>(sql: string): T[] {
   }
 }
 
-test('its tables are adopted as schema version 1: nothing of version 1 ran again, the old records stay as they were', () => {
-  expect(read('SELECT version, name FROM schema_version')).toEqual([{ version: 1, name: 'initial' }]);
-  const steps = readMigrations(SQLITE_MIGRATIONS)[0]!.steps.map((step) => step.legacyName);
+test('its tables are adopted as schema version 1 (nothing of it ran again) and the later versions ran; the old records are completed', () => {
+  const migrations = readMigrations(SQLITE_MIGRATIONS);
+  expect(read('SELECT version, name FROM schema_version ORDER BY version')).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+  const steps = migrations.flatMap((m) => m.steps.map((step) => step.legacyName)).filter(Boolean);
   expect(read<{ name: string }>('SELECT name FROM migrations ORDER BY applied_at, name').map((r) => r.name)).toEqual(steps);
+  // Version 1's records are those the code before the runner wrote.
+  expect(read<{ n: number }>("SELECT COUNT(*) AS n FROM migrations WHERE applied_at < '2026-12-03T12:16:00Z'")[0]!.n).toBe(migrations[0]!.steps.length);
 });
 
 test('the queue is as the day left it: two waiting, one missed, one offline ticket, replies pending for the channel that was down', async () => {
