@@ -13,7 +13,6 @@ import { createBotFrameworkChannel } from './channels/botframework';
 import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
 import { ConversationQueue } from './conversationQueue';
-import { ConversationReferences } from './conversationReferences';
 import { HandoffHub } from './handoff/hub';
 import { type Logger, createLogger } from './logger';
 import { Outbox } from './outbox';
@@ -53,8 +52,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
   const stores = openStores(config, logger);
-  const { db, transcripts } = stores;
-  const references = new ConversationReferences(db);
+  const { transcripts, references } = stores;
   const conversationState = new DurableConversationState(stores.dialogState);
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();
@@ -64,7 +62,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const channels = new Channels(references);
   // Everything for a channel is stored before it is sent, and retried until the channel takes it.
   const outbox = new Outbox({
-    db,
+    store: stores.outbox,
     logger,
     channels,
     attemptTimeoutMs: config.CHANNEL_TIMEOUT_MS,
@@ -102,7 +100,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     next();
   });
   // --- Channels (bot/channels): a new messenger is a folder there and one line here ---
-  const channelDeps: ChannelDeps = { config, logger, queue, runTurn, outbox, db, now };
+  const channelDeps: ChannelDeps = { config, logger, queue, runTurn, outbox, stores, now };
   channels.add(createBotFrameworkChannel(channelDeps, channels));
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
   for (const create of options.channels ?? []) channels.add(create(channelDeps));

@@ -4,8 +4,7 @@
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from './logger';
-import type { Outbox } from './outbox';
-import type { HandoffRepo, TranscriptRepo } from './storage/ports';
+import type { HandoffRepo, OutboxRepo, TranscriptRepo, WebChatRepo } from './storage/ports';
 
 const DAY_MS = 86_400_000;
 
@@ -15,8 +14,8 @@ export interface RetentionDeps {
   transcripts: Pick<TranscriptRepo, 'deleteOlderThan'>;
   /** Handoff sessions, tickets and agent messages. */
   handoff?: Pick<HandoffRepo, 'purgeBefore'>;
-  outbox?: Pick<Outbox, 'store'>;
-  webChat?: { store: { purgeIdleSince(cutoff: Date): { conversations: number; files: string[] } }; uploadsDir: string };
+  outbox?: { store: Pick<OutboxRepo, 'purgeFailedBefore'> };
+  webChat?: { store: Pick<WebChatRepo, 'purgeIdleSince'>; uploadsDir: string };
   now?: () => Date;
   /** How often the job runs (default: daily). */
   everyMs?: number;
@@ -57,12 +56,12 @@ export class RetentionJob {
       cutoff: cutoff.toISOString(),
       transcriptLines: await this.deps.transcripts.deleteOlderThan(cutoff),
       handoffRecords: (await this.deps.handoff?.purgeBefore(cutoff)) ?? 0,
-      outboxMessages: this.deps.outbox?.store.purgeFailedBefore(cutoff) ?? 0,
+      outboxMessages: (await this.deps.outbox?.store.purgeFailedBefore(cutoff)) ?? 0,
       webChatConversations: 0,
     };
     const webChat = this.deps.webChat;
     if (webChat) {
-      const purged = webChat.store.purgeIdleSince(cutoff);
+      const purged = await webChat.store.purgeIdleSince(cutoff);
       result.webChatConversations = purged.conversations;
       // Stored names are generated ids; basename() keeps a bad row from reaching outside the folder.
       for (const file of purged.files) void rm(join(webChat.uploadsDir, basename(file)), { force: true }).catch(() => undefined);

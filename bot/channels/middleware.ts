@@ -4,12 +4,10 @@ import { type Activity, type MiddlewareHandler, type ResourceResponse, TurnConte
 import type { Knowledge } from '../../knowledge';
 import type { Config } from '../config';
 import { type ConversationQueue, conversationKey } from '../conversationQueue';
-import type { ConversationReferences } from '../conversationReferences';
 import type { Logger } from '../logger';
 import { TEXT_WAS_CUT, cutLongText } from '../longText';
 import { OUTBOX_HELD, OUTBOX_UNDELIVERED, type Outbox, heldIn, undeliveredIn } from '../outbox';
-import type { Database } from '../storage/sqlite/database';
-import type { TranscriptRepo, UnitOfWork } from '../storage/ports';
+import type { ReferenceRepo, Stores, TranscriptRepo, UnitOfWork } from '../storage/ports';
 import { TurnTranscriptLogger } from '../storage/transcriptLogger';
 import { type Channel, type ChannelAddress, setTurnChannel } from './port';
 
@@ -22,7 +20,8 @@ export interface ChannelDeps {
   /** The bot's turn (SellerBot), for the channel's adapter to run after the shared middleware. */
   runTurn: (context: TurnContext) => Promise<void>;
   outbox: Outbox;
-  db: Database;
+  /** Everything durable (bot/storage/ports.ts): a channel keeps its own state through these, never a database handle. */
+  stores: Stores;
   now: () => Date;
 }
 
@@ -33,7 +32,7 @@ export interface TurnMiddlewareDeps {
   transcripts: TranscriptRepo;
   /** Each turn's store calls share one unit of work (bot/storage/unitOfWork.ts). */
   unitOfWork: UnitOfWork;
-  references: ConversationReferences;
+  references: ReferenceRepo;
   /** The handoff hub's seller side (runs last, before the bot). */
   seller: MiddlewareHandler;
   /** The conversation's language for the apology when a turn fails. */
@@ -57,7 +56,7 @@ export function installTurnMiddleware(channel: Channel, deps: TurnMiddlewareDeps
       const reference = TurnContext.getConversationReference(context.activity);
       const trusted = channel.trusted?.(context) ?? true;
       const origin = channel.originOf?.(channel.addressOf(reference)) ?? '';
-      if (!deps.references.save(reference, { trusted, channel: channel.name, origin })) {
+      if (!(await deps.references.save(reference, { trusted, channel: channel.name, origin }))) {
         // Someone else is trying to take the conversation (its replies would go to their address).
         logger.warn({ conversationId: context.activity.conversation?.id, channelId: context.activity.channelId }, 'turn refused: unauthenticated address change');
         return;

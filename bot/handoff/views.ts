@@ -79,7 +79,7 @@ export class HandoffViews {
       store.openTickets(),
     ]);
     // Messages (bot or agent) the seller's channel has not taken yet: `undelivered` on the entry, when any.
-    const pending = this.deps.outbox.pendingCounts();
+    const pending = await this.deps.outbox.pendingCounts();
     const flag = <T extends { conversationId: string }>(entry: T): T & { undelivered?: number } =>
       pending.has(entry.conversationId) ? { ...entry, undelivered: pending.get(entry.conversationId) } : entry;
     return {
@@ -125,7 +125,7 @@ export class HandoffViews {
     // order is kept; agent messages take the place of their logged activity.
     const messages: TranscriptMessage[] = [];
     // Bot messages the seller's channel has not taken yet (logged with their outbox id).
-    const pending = new Set(this.deps.outbox.pendingActivityIds(conversationId));
+    const pending = new Set(await this.deps.outbox.pendingActivityIds(conversationId));
     if (channelId) {
       for (const a of await this.deps.transcripts.getRecentActivities(channelId, conversationId, 2000)) {
         if (a.type !== 'message') continue;

@@ -3,14 +3,15 @@
 import { join } from 'node:path';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { type SqliteStores, openSqliteStores } from './sqlite';
+import type { Stores } from './ports';
+import { openSqliteStores } from './sqlite';
 
 export type { Stores } from './ports';
 
 /** Names under DATA_DIR (kept across versions: an existing data directory opens unchanged). */
 export const DATABASE_FILE = 'bot.sqlite';
 
-export function openStores(config: Pick<Config, 'dataDir'>, logger: Pick<Logger, 'warn'>): SqliteStores {
+export function openStores(config: Pick<Config, 'dataDir'>, logger: Pick<Logger, 'warn'>): Stores {
   return openSqliteStores(join(config.dataDir, DATABASE_FILE), {
     onError: (err) => logger.warn({ err: err.message }, 'WAL checkpoint worker'),
   });

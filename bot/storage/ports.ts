@@ -27,14 +27,21 @@ export interface TranscriptRepo extends TranscriptStore {
   deleteOlderThan(date: Date): Promise<number>;
 }
 
-/** The last known conversation reference of every (channel, conversation), to write to a seller later. */
+/** A stored conversation reference and the channel (bot/channels) that owns the conversation. */
+export interface StoredReference {
+  channel: string;
+  reference: Partial<ConversationReference>;
+}
+
+/** The last known conversation reference of every (channel id, conversation), to write to a seller later. */
 export interface ReferenceRepo {
   /**
-   * Saves the reference; false when refused: an untrusted activity naming another serviceUrl origin than
-   * the one stored for the conversation (a takeover).
+   * Saves the reference for the channel that ran the turn; false when refused: an untrusted activity
+   * naming another origin (Channel.originOf) than the one stored for the conversation (a takeover).
    */
-  save(reference: Partial<ConversationReference>, options?: { trusted?: boolean }): Promise<boolean>;
+  save(reference: Partial<ConversationReference>, options?: { trusted?: boolean; channel?: string; origin?: string }): Promise<boolean>;
   get(channelId: string, conversationId: string): Promise<Partial<ConversationReference> | undefined>;
+  lookup(channelId: string, conversationId: string): Promise<StoredReference | undefined>;
 }
 
 export interface NewSession {
@@ -121,6 +128,116 @@ export interface AgentSessionRepo {
   renameAgent(from: string, to: string): Promise<void>;
 }
 
+export type OutboxStatus = 'pending' | 'failed';
+
+export interface OutboxRow {
+  id: number;
+  conversation_id: string;
+  channel_id: string;
+  /** The channel (bot/channels) that delivers the row, and its address there (JSON). */
+  channel: string;
+  address: string;
+  /** 1: kept until the seller's next message (reach `next-message`), never retried on a timer. */
+  held: number;
+  /** Stable id sent as the activity's `id` on every attempt, so a channel can drop a repeat. */
+  activity_id: string;
+  activity: string;
+  status: OutboxStatus;
+  attempts: number;
+  /** Epoch milliseconds. */
+  next_attempt_at: number;
+  last_error: string | null;
+  /** Epoch milliseconds. */
+  created_at: number;
+}
+
+export interface NewOutboxRow {
+  conversationId: string;
+  channelId: string;
+  channel: string;
+  address: string;
+  held?: boolean;
+  activityId: string;
+  activity: string;
+  createdAt: number;
+}
+
+/**
+ * The durable outbox: what the bot posts to a channel is stored first and deleted once the channel took
+ * it. Rows of a conversation go out in id order; only its oldest pending row (the head) decides when it
+ * is retried, and a held head (reach `next-message`) never is.
+ */
+export interface OutboxRepo {
+  /** Adds the rows in one transaction (in order); resolves with their ids. */
+  add(rows: NewOutboxRow[]): Promise<number[]>;
+  head(channel: string, conversationId: string): Promise<OutboxRow | undefined>;
+  /** Removes and returns the conversation's held rows, oldest first (the channel delivers them in a turn). */
+  takeHeld(channel: string, conversationId: string): Promise<OutboxRow[]>;
+  delivered(id: number): Promise<void>;
+  retry(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /** Given up: kept (status failed) for the record until retention. */
+  fail(id: number, error: string): Promise<void>;
+  /** Conversations whose head is due (never a held one), most overdue first. */
+  dueConversations(now: number, limit: number): Promise<{ channel: string; conversationId: string }[]>;
+  pendingActivityIds(conversationId: string): Promise<string[]>;
+  /** Undelivered rows per (channel, address), for the per-origin cap of unauthenticated traffic. */
+  pendingByAddress(): Promise<{ channel: string; address: string; n: number }[]>;
+  pendingCounts(): Promise<Map<string, number>>;
+  /** Retention: rows given up on before `cutoff`; resolves with how many. */
+  purgeFailedBefore(cutoff: Date): Promise<number>;
+}
+
+export interface ConversationRow {
+  id: string;
+  userId: string;
+  locale: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  lastSeq: number;
+}
+
+export interface UploadRow {
+  id: string;
+  conversationId: string;
+  name: string;
+  contentType: string;
+  size: number;
+  file: string;
+  createdAt: string;
+}
+
+export interface StoredActivity {
+  seq: number;
+  activity: Record<string, unknown>;
+}
+
+/** Direct Line activity ids look like `<conversationId>|0000012`; the number is the watermark. */
+export function activityId(conversationId: string, seq: number): string {
+  return `${conversationId}|${String(seq).padStart(7, '0')}`;
+}
+
+/** The built-in web chat's Direct Line: conversations, their activity lists (watermarks) and uploads. */
+export interface WebChatRepo {
+  createConversation(id: string, userId: string, locale: string | undefined, now: Date): Promise<void>;
+  getConversation(id: string): Promise<ConversationRow | undefined>;
+  /** True the first time only: the caller then tells the bot that the seller joined. */
+  markStarted(id: string, locale: string | undefined, now: Date): Promise<boolean>;
+  /**
+   * Appends an activity with the next watermark, its Direct Line id (activityId) and a server timestamp;
+   * undefined when the conversation is unknown or ended.
+   */
+  append(conversationId: string, activity: Record<string, unknown>, now: Date): Promise<StoredActivity | undefined>;
+  activitiesAfter(conversationId: string, watermark: number, limit?: number): Promise<StoredActivity[]>;
+  getActivity(conversationId: string, seq: number): Promise<Record<string, unknown> | undefined>;
+  /** Whether `id` names an activity in this conversation's list. */
+  hasActivity(conversationId: string, id: string): Promise<boolean>;
+  addUpload(upload: UploadRow): Promise<void>;
+  getUpload(id: string): Promise<UploadRow | undefined>;
+  /** Deletes conversations idle since before `cutoff`; resolves with the upload files to remove. */
+  purgeIdleSince(cutoff: Date): Promise<{ conversations: number; files: string[] }>;
+}
+
 /**
  * A conversation's turn, as one unit of work: `run` gives `work` one transaction shared by every store
  * call inside it (found through AsyncLocalStorage, not passed along). `key` names the conversation
@@ -134,8 +251,11 @@ export interface UnitOfWork {
 export interface Stores {
   readonly dialogState: DialogStateStore;
   readonly transcripts: TranscriptRepo;
+  readonly references: ReferenceRepo;
   readonly handoff: HandoffRepo;
   readonly agentSessions: AgentSessionRepo;
+  readonly outbox: OutboxRepo;
+  readonly webChat: WebChatRepo;
   readonly unitOfWork: UnitOfWork;
   /** Waits for background work (the SQLite checkpointer) and closes the connection(s). */
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 // The activity lists of all web chat conversations, with waiting: a client asking for activities past
 // its watermark is held (long polling) until something arrives, so replies show at once without the
 // page polling fast.
-import type { StoredActivity, WebChatStore } from './store';
+import type { StoredActivity, WebChatRepo } from '../storage/ports';
 
 /** A burst of replies (text, then buttons) is sent in one response rather than one per poll. */
 const COALESCE_MS = 40;
@@ -12,13 +12,13 @@ export class ActivityFeed {
   private closed = false;
 
   constructor(
-    private readonly store: WebChatStore,
+    private readonly store: Pick<WebChatRepo, 'append' | 'activitiesAfter'>,
     private readonly now: () => Date,
   ) {}
 
   /** Appends and wakes the conversation's waiting pollers. Undefined when the conversation is unknown or ended. */
-  append(conversationId: string, activity: Record<string, unknown>): StoredActivity | undefined {
-    const stored = this.store.append(conversationId, activity, this.nextTimestamp());
+  async append(conversationId: string, activity: Record<string, unknown>): Promise<StoredActivity | undefined> {
+    const stored = await this.store.append(conversationId, activity, this.nextTimestamp());
     if (stored) this.wake(conversationId);
     return stored;
   }
@@ -28,7 +28,7 @@ export class ActivityFeed {
    * fires) for the first to arrive.
    */
   async after(conversationId: string, watermark: number, waitMs: number, abort?: AbortSignal): Promise<StoredActivity[]> {
-    const ready = this.store.activitiesAfter(conversationId, watermark);
+    const ready = await this.store.activitiesAfter(conversationId, watermark);
     if (ready.length > 0 || waitMs <= 0 || this.closed || abort?.aborted) return ready;
     const woken = await new Promise<boolean>((resolve) => {
       const set = this.waiters.get(conversationId) ?? new Set();

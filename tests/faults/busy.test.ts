@@ -5,11 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConversationReferences } from '../../bot/conversationReferences';
 import { createLogger } from '../../bot/logger';
 import { Outbox } from '../../bot/outbox';
 import { openSqliteStores } from '../../bot/storage/sqlite';
-import { WebChatStore } from '../../bot/webchat/store';
 
 let dir: string;
 beforeAll(() => {
@@ -43,11 +41,9 @@ async function holdWriteLock(file: string, holdMs: number): Promise<{ released: 
 test('every store write waits out a lock held by another connection (withBusyRetry), instead of failing', async () => {
   const file = join(dir, 'bot.sqlite');
   const stores = openSqliteStores(file);
-  const { db, dialogState: storage, transcripts, handoff } = stores;
-  const references = new ConversationReferences(db);
-  const webChat = new WebChatStore(db);
+  const { db, dialogState: storage, transcripts, handoff, references, webChat } = stores;
   const outbox = new Outbox({
-    db,
+    store: stores.outbox,
     logger: createLogger('silent'),
     channels: { get: () => undefined },
     attemptTimeoutMs: 100,
@@ -90,6 +86,6 @@ test('every store write waits out a lock held by another connection (withBusyRet
   expect(Object.keys(await storage.read(['test/conversations/c/state']))).toHaveLength(1);
   expect(await transcripts.getRecentActivities('test', 'c', 10)).toHaveLength(1);
   expect((await handoff.openSession('c'))?.status).toBe('waiting');
-  expect(outbox.store.pendingActivityIds('c')).toEqual(['a1']);
+  expect(await outbox.store.pendingActivityIds('c')).toEqual(['a1']);
   await stores.close();
 });

@@ -34,9 +34,9 @@ async function sentByBot(conversationId: string): Promise<string[]> {
     .map((a) => a.text ?? '');
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
@@ -116,13 +116,13 @@ test('channel down: seller turns and agent messages are kept, retried, then arri
     expect(b.texts().length).toBe(before.b);
     expect(chat.texts().length).toBe(before.chat);
     expect(late.texts().length).toBe(before.late);
-    expect(bot.app.outbox.pendingCounts().get('outage-a')).toBeGreaterThanOrEqual(3);
+    expect((await bot.app.outbox.pendingCounts()).get('outage-a')).toBeGreaterThanOrEqual(3);
   } finally {
     channel.mode = 'up';
   }
 
   // Back up: the background retries deliver everything, without any new request.
-  await until(() => bot.app.outbox.pendingCounts().size === 0, 10000, 'the outbox to empty');
+  await until(async () => (await bot.app.outbox.pendingCounts()).size === 0, 10000, 'the outbox to empty');
   for (const id of ['outage-a', 'outage-b', 'outage-chat', 'outage-late']) {
     // Exactly what the bot sent (in the transcript's order), each once.
     const expected = await sentByBot(id);
@@ -183,7 +183,7 @@ test('a slow channel: the turn is not held; attempts that time out are repeated 
     channel.mode = 'up';
   }
   expect(status).toBe(200);
-  await until(() => bot.app.outbox.pendingCounts().size === 0, 10000, 'the outbox to empty');
+  await until(async () => (await bot.app.outbox.pendingCounts()).size === 0, 10000, 'the outbox to empty');
   await sleep(800); // attempts the slow channel was still holding land too
   // At-least-once: a repeat carries the id of the first copy, so the channel can drop it.
   const received = channel.received.get('slow') ?? [];

@@ -8,7 +8,6 @@ import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
 import { ConversationQueue } from '../../bot/conversationQueue';
 import { Channels } from '../../bot/channels';
-import { ConversationReferences } from '../../bot/conversationReferences';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
 import { HandoffHub } from '../../bot/handoff/hub';
@@ -173,16 +172,15 @@ describe('handoff.status', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'handoff-status-'));
     const config = loadConfig({ DATA_DIR: dataDir, ...env });
     const stores = openSqliteStores(':memory:');
-    const { db } = stores;
     const logger = createLogger('silent');
-    const outbox = new Outbox({ db, logger, channels: { get: () => undefined }, attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
+    const outbox = new Outbox({ store: stores.outbox, logger, channels: { get: () => undefined }, attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
     const hub = new HandoffHub({
       config,
       logger,
       knowledge,
       handoff: stores.handoff,
       agentSessions: stores.agentSessions,
-      channels: new Channels(new ConversationReferences(db)),
+      channels: new Channels(stores.references),
       transcripts: stores.transcripts,
       now: () => new Date('2026-05-01T03:00:00Z'),
       classifier,

@@ -10,7 +10,6 @@ import { Outbox } from '../../bot/outbox';
 import { RateLimiter } from '../../bot/rateLimit';
 import { RetentionJob } from '../../bot/retention';
 import { openSqliteStores } from '../../bot/storage/sqlite';
-import { WebChatStore } from '../../bot/webchat/store';
 
 describe('RateLimiter (token bucket)', () => {
   test('a burst of `limit`, then 429 with the seconds until the next request fits; refills over the window', () => {
@@ -109,11 +108,11 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
   test('purges old transcripts, finished handoffs, given-up outbox rows and idle web chats with their files; keeps the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'retention-'));
     try {
-      const { db, transcripts, handoff } = openSqliteStores(':memory:');
-      const webChat = new WebChatStore(db);
+      const stores = openSqliteStores(':memory:');
+      const { transcripts, handoff, webChat } = stores;
       const logger = createLogger('silent');
       const outbox = new Outbox({
-        db,
+        store: stores.outbox,
         logger,
         channels: { get: () => undefined },
         attemptTimeoutMs: 100,
@@ -136,18 +135,18 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
       const recentClosed = await session('recent-closed', daysAgo(3));
       await handoff.close(recentClosed.id, 'agent', daysAgo(2).toISOString(), ['waiting']);
       // An outbox row given up on long ago, and one still pending (never purged: it is still being retried).
-      outbox.store.add([
+      await outbox.store.add([
         { conversationId: 'o1', channelId: 'test', channel: 'test', address: '{}', activityId: 'gone', activity: '{}', createdAt: daysAgo(40).getTime() },
         { conversationId: 'o2', channelId: 'test', channel: 'test', address: '{}', activityId: 'pending', activity: '{}', createdAt: daysAgo(40).getTime() },
       ]);
-      outbox.store.fail(outbox.store.head('test', 'o1')!.id, 'gone');
+      await outbox.store.fail((await outbox.store.head('test', 'o1'))!.id, 'gone');
       // Web chat: an idle conversation with an upload, and an active one.
       const uploads = join(dir, 'uploads');
       mkdirSync(uploads);
       writeFileSync(join(uploads, 'old-file.png'), 'x');
-      webChat.createConversation('wc-old', 'u1', 'ko-KR', daysAgo(50));
-      webChat.addUpload({ id: 'up1', conversationId: 'wc-old', name: 'a.png', contentType: 'image/png', size: 1, file: 'old-file.png', createdAt: daysAgo(50).toISOString() });
-      webChat.createConversation('wc-recent', 'u2', 'ko-KR', daysAgo(1));
+      await webChat.createConversation('wc-old', 'u1', 'ko-KR', daysAgo(50));
+      await webChat.addUpload({ id: 'up1', conversationId: 'wc-old', name: 'a.png', contentType: 'image/png', size: 1, file: 'old-file.png', createdAt: daysAgo(50).toISOString() });
+      await webChat.createConversation('wc-recent', 'u2', 'ko-KR', daysAgo(1));
 
       const job = new RetentionJob({ retentionDays: 30, logger, transcripts, handoff, outbox, webChat: { store: webChat, uploadsDir: uploads }, now: () => now });
       const result = await job.run();
@@ -158,9 +157,9 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
       expect(await handoff.session(oldClosed.id)).toBeUndefined();
       expect((await handoff.session(oldWaiting.id))?.status).toBe('waiting');
       expect((await handoff.session(recentClosed.id))?.status).toBe('closed');
-      expect(outbox.store.pendingActivityIds('o2')).toEqual(['pending']);
-      expect(webChat.getConversation('wc-old')).toBeUndefined();
-      expect(webChat.getConversation('wc-recent')).toBeDefined();
+      expect(await outbox.store.pendingActivityIds('o2')).toEqual(['pending']);
+      expect(await webChat.getConversation('wc-old')).toBeUndefined();
+      expect(await webChat.getConversation('wc-recent')).toBeDefined();
       await new Promise((r) => setTimeout(r, 50)); // files are removed in the background
       expect(existsSync(join(uploads, 'old-file.png'))).toBe(false);
       // Nothing left to do the second time.

@@ -103,7 +103,7 @@ test(`${CONVERSATIONS} conversations × ${TURNS} turns on the serviceUrl path, p
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
   // Nothing is left in the outbox: everything reached the channel during the turn that sent it.
-  expect(bot.app.outbox.pendingCounts().size).toBe(0);
+  expect((await bot.app.outbox.pendingCounts()).size).toBe(0);
 
   for (const [i, id] of ids.entries()) {
     const received = channel.received.get(id) ?? [];

@@ -7,22 +7,23 @@ import { startCheckpointer } from './checkpointer';
 import { type Database, closeDatabase, openDatabase } from './database';
 import { SqliteStorage } from './dialogState';
 import { SqliteHandoffStore } from './handoff';
+import { SqliteOutbox } from './outbox';
+import { SqliteReferences } from './references';
 import { SqliteTranscriptStore } from './transcripts';
+import { SqliteWebChat } from './webChat';
 
-export interface SqliteStores extends Stores {
-  /** The connection, for the stores that still take it directly (references, the outbox and the web chat). */
-  readonly db: Database;
-}
-
-export function openSqliteStores(file: string, options: { onError?: (error: Error) => void } = {}): SqliteStores {
+export function openSqliteStores(file: string, options: { onError?: (error: Error) => void } = {}): Stores & { readonly db: Database } {
   const db = openDatabase(file);
   const checkpointer = startCheckpointer(db, { onError: options.onError });
   return {
     db,
     dialogState: new SqliteStorage(db),
     transcripts: new SqliteTranscriptStore(db),
+    references: new SqliteReferences(db),
     handoff: new SqliteHandoffStore(db),
     agentSessions: new SqliteAgentSessions(db),
+    outbox: new SqliteOutbox(db),
+    webChat: new SqliteWebChat(db),
     unitOfWork: directUnitOfWork,
     async close() {
       await checkpointer.stop();

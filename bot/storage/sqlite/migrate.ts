@@ -3,7 +3,7 @@
 // `migrations` table instead: its steps of version 1 that are recorded there are skipped (an existing
 // DATA_DIR opens unchanged), the others run, and the old table keeps being completed for its readers.
 import { projectPath } from '../../../intents/paths';
-import { originOf } from '../../conversationReferences';
+import { originOf } from '../../http';
 import { type Migration, readMigrations } from '../migrations';
 import type { Database } from './database';
 

@@ -1,23 +1,14 @@
-// The last known reference of every conversation, kept durably so the bot (and an agent) can write to
-// a seller later, after a restart too. Keyed by (channel id, conversation): two channels may use the same
+// The last known reference of every conversation in SQLite, kept durably so the bot (and an agent) can
+// write to a seller later, after a restart too. Keyed by (channel id, conversation): two channels may use the same
 // id. Each row names the channel (bot/channels) that owns the conversation and delivers to it.
 import type { ConversationReference } from 'botbuilder';
-import { type Database, withBusyRetry } from './storage/sqlite/database';
+import type { ReferenceRepo, StoredReference } from '../ports';
+import { type Database, withBusyRetry } from './database';
 
 /** How many conversations' last saved reference are remembered to skip rewriting an unchanged one. */
 const REMEMBERED = 10000;
 
-/** "http://127.0.0.1:4299" for any URL on that origin; '' when there is none. */
-export function originOf(url: unknown): string {
-  if (typeof url !== 'string' || !url) return '';
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '';
-  }
-}
-
-export class ConversationReferences {
+export class SqliteReferences implements ReferenceRepo {
   private readonly upsert;
   private readonly lastSaved = new Map<string, string>();
   private readonly select;
@@ -42,10 +33,10 @@ export class ConversationReferences {
    * Saves the reference; false when it was refused: an untrusted activity (no Bot Framework
    * authentication) naming another origin (Channel.originOf: a serviceUrl's) than the one stored.
    */
-  save(
+  async save(
     reference: Partial<ConversationReference>,
     { trusted = true, channel = 'botframework', origin = '' }: { trusted?: boolean; channel?: string; origin?: string } = {},
-  ): boolean {
+  ): Promise<boolean> {
     const id = reference.conversation?.id;
     if (!id) return true;
     const channelId = reference.channelId ?? '';
@@ -74,12 +65,12 @@ export class ConversationReferences {
     return true;
   }
 
-  get(channelId: string, conversationId: string): Partial<ConversationReference> | undefined {
-    return this.lookup(channelId, conversationId)?.reference;
+  async get(channelId: string, conversationId: string): Promise<Partial<ConversationReference> | undefined> {
+    return (await this.lookup(channelId, conversationId))?.reference;
   }
 
   /** The reference with the name of the channel that owns the conversation. */
-  lookup(channelId: string, conversationId: string): { channel: string; reference: Partial<ConversationReference> } | undefined {
+  async lookup(channelId: string, conversationId: string): Promise<StoredReference | undefined> {
     const row = this.select.get(channelId, conversationId);
     return row ? { channel: row.channel, reference: JSON.parse(row.reference) as Partial<ConversationReference> } : undefined;
   }
