@@ -3,7 +3,7 @@
 import { type Activity, type MiddlewareHandler, type ResourceResponse, TurnContext } from 'botbuilder';
 import type { Knowledge } from '../../knowledge';
 import type { Config } from '../config';
-import { type ConversationQueue, conversationKey } from '../conversationQueue';
+import { type EventBus, type RateLimits, type TurnLock, conversationKey } from '../coordination';
 import type { Logger } from '../logger';
 import { TEXT_WAS_CUT, cutLongText } from '../longText';
 import { OUTBOX_HELD, OUTBOX_UNDELIVERED, type Outbox, heldIn, undeliveredIn } from '../outbox';
@@ -15,8 +15,12 @@ import { type Channel, type ChannelAddress, setTurnChannel } from './port';
 export interface ChannelDeps {
   config: Config;
   logger: Logger;
-  /** The per-conversation turn lock: every turn runs in `queue.run(conversationKey(channelId, id), …)`. */
-  queue: ConversationQueue;
+  /** The per-conversation turn lock: every turn runs in `turns.run(conversationKey(channelId, id), …)`. */
+  turns: TurnLock;
+  /** Fan-out between instances (the web chat wakes its long polls on it). */
+  events: EventBus;
+  /** Limits per address, conversation and token. */
+  rateLimits: RateLimits;
   /** The bot's turn (SellerBot), for the channel's adapter to run after the shared middleware. */
   runTurn: (context: TurnContext) => Promise<void>;
   outbox: Outbox;

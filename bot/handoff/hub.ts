@@ -9,13 +9,13 @@ import type { Knowledge } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import type { Channels } from '../channels';
 import type { Config } from '../config';
-import type { ConversationQueue } from '../conversationQueue';
+import type { Coordination, Job } from '../coordination';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
 import type { AgentSessionRepo, HandoffRepo, TranscriptRepo } from '../storage/ports';
 import { AgentDesk } from './agentDesk';
 import { AgentAuth, LOCAL_TOKEN_FILE } from './agents/auth';
-import { AgentEvents } from './agents/events';
+import { AgentConnections } from './agents/connections';
 import { registerAgentRoutes } from './agents/routes';
 import { AgentStream } from './agents/stream';
 import { Delivery } from './delivery';
@@ -38,8 +38,8 @@ export interface HandoffHubDeps {
   now: () => Date;
   /** Recognises "cancel" / "agent" while a seller waits, and the topics for the agent's summary. */
   classifier: IntentClassifier;
-  /** Serialises the hub's proactive messages with the seller's own turns. */
-  queue: ConversationQueue;
+  /** The turn lock (serialises the hub's proactive messages with the seller's own turns), presence, fan-out, limits. */
+  coordination: Pick<Coordination, 'turns' | 'presence' | 'events' | 'rateLimits'>;
   /** The durable outbox (bot/outbox): what the seller's channel has not taken yet is shown as undelivered. */
   outbox: Outbox;
 }
@@ -47,8 +47,8 @@ export interface HandoffHubDeps {
 export class HandoffHub implements HandoffPort {
   readonly store: HandoffRepo;
   readonly auth: AgentAuth;
-  /** The agents' SSE connections (who is online). */
-  readonly events = new AgentEvents();
+  /** The agents' SSE connections on this instance. */
+  readonly connections = new AgentConnections();
   readonly service: HandoffService;
   readonly desk: AgentDesk;
   private readonly views: HandoffViews;
@@ -58,11 +58,11 @@ export class HandoffHub implements HandoffPort {
   private server?: Server;
 
   constructor(private readonly deps: HandoffHubDeps) {
-    const { config, logger, knowledge, classifier, now } = deps;
+    const { config, logger, knowledge, classifier, now, coordination } = deps;
     const store = (this.store = deps.handoff);
     this.auth = new AgentAuth(config, deps.agentSessions, now);
     const notices = (this.notices = new Notices(knowledge, config));
-    const delivery = new Delivery({ logger, channels: deps.channels, queue: deps.queue });
+    const delivery = new Delivery({ logger, channels: deps.channels, turns: coordination.turns });
     const service = (this.service = new HandoffService({
       config,
       logger,
@@ -71,14 +71,13 @@ export class HandoffHub implements HandoffPort {
       notices,
       transcripts: deps.transcripts,
       classifier,
-      presence: this.events,
+      presence: coordination.presence,
+      rateLimits: coordination.rateLimits,
       now,
     }));
     this.desk = new AgentDesk({ logger, knowledge, store, service, notices, delivery, outbox: deps.outbox, now });
     this.views = new HandoffViews({ store, transcripts: deps.transcripts, outbox: deps.outbox, now });
-    this.stream = new AgentStream(this.events, this.views, service.events, (error) =>
-      logger.error({ err: (error as Error).message }, 'queue snapshot for the agents failed'),
-    );
+    this.stream = new AgentStream({ connections: this.connections, views: this.views, service: service.events, presence: coordination.presence, bus: coordination.events, logger });
     this.scheduler = new HandoffScheduler({ config, logger, knowledge, store, service, notices, delivery, now });
   }
 
@@ -122,16 +121,17 @@ export class HandoffHub implements HandoffPort {
   registerRoutes(server: Server): void {
     this.server = server;
     const { config, logger, knowledge } = this.deps;
-    registerAgentRoutes(server, { service: this.service, desk: this.desk, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge });
+    const rateLimits = this.deps.coordination.rateLimits;
+    registerAgentRoutes(server, { service: this.service, desk: this.desk, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge, rateLimits });
   }
 
-  start(): void {
-    this.scheduler.start();
-    this.announceConsole();
+  /** Position updates, time-outs and stale drafts on their timer (bot/app.ts adds it to the jobs). */
+  get job(): Job {
+    return this.scheduler.job;
   }
 
   /** Where the console is; the local token stays out of the logs (bot/banner.ts says where its file is). */
-  private announceConsole(): void {
+  announceConsole(): void {
     const address = this.server?.address() as { port?: number } | null | undefined;
     const url = `${this.deps.config.PUBLIC_BASE_URL ?? `http://localhost:${address?.port ?? this.deps.config.PORT}`}/agent`;
     const local = this.auth.local;
@@ -143,7 +143,7 @@ export class HandoffHub implements HandoffPort {
   }
 
   async close(): Promise<void> {
-    await this.scheduler.stop();
+    await this.scheduler.idle();
     this.stream.close();
   }
 }

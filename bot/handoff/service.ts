@@ -11,8 +11,8 @@ import { isAuthenticatedTurn, turnChannel } from '../channels';
 import { activityClient } from '../clientAddress';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { Presence, RateLimit, RateLimits } from '../coordination';
 import type { HandoffRepo, TranscriptRepo } from '../storage/ports';
-import { SlidingWindowLimiter } from '../webchat/limits';
 import { estimateWaitMinutes, typicalHandlingMinutes } from './estimate';
 import type { AttachmentInfo, ClosedBy, HandoffEventMap, Session, Ticket } from './model';
 import { type Notices, iso } from './notices';
@@ -47,21 +47,21 @@ export interface HandoffServiceDeps {
   /** Topics for the agent's summary. */
   classifier: IntentClassifier;
   /** Agents with the console open (the wait estimate counts them). */
-  presence: { readonly agentsOnline: string[] };
+  presence: Pick<Presence, 'online'>;
+  rateLimits: RateLimits;
   now: () => Date;
 }
 
 export class HandoffService implements HandoffPort {
   readonly events = new HandoffEvents();
-  private readonly handoffsPerAddress: { take(key: string): { allowed: boolean } };
+  private readonly handoffsPerAddress: RateLimit;
 
   constructor(private readonly deps: HandoffServiceDeps) {
-    const perAddress = deps.config.HANDOFF_LIMIT_PER_ADDRESS;
-    this.handoffsPerAddress = perAddress > 0 ? new SlidingWindowLimiter(perAddress, 10 * 60_000, () => deps.now().getTime()) : { take: () => ({ allowed: true }) };
+    this.handoffsPerAddress = deps.rateLimits.limit('handoffs-per-address', { limit: deps.config.HANDOFF_LIMIT_PER_ADDRESS, windowMs: 10 * 60_000 });
   }
 
   get agentsOnline(): number {
-    return this.deps.presence.agentsOnline.length;
+    return this.deps.presence.online().length;
   }
 
   async estimate(position: number): Promise<number> {
@@ -124,7 +124,7 @@ export class HandoffService implements HandoffPort {
     // Unauthenticated sellers are limited per address (HANDOFF_LIMIT_PER_ADDRESS per 10 minutes); a
     // platform's or authenticated channel's few addresses carry all its sellers, so never those.
     const client = isAuthenticatedTurn(context, config) ? undefined : activityClient(activity);
-    if (client && !this.handoffsPerAddress.take(client).allowed) {
+    if (client && !(await this.handoffsPerAddress.take(client)).allowed) {
       this.deps.logger.warn({ conversationId, ip: client }, 'handoff refused: too many from this address');
       replies.push(notices.message('handoff.too_many_requests', language), notices.alternatives(language));
       await context.sendActivities(replies);
@@ -132,7 +132,7 @@ export class HandoffService implements HandoffPort {
     }
     await store.deleteDraftTickets(conversationId);
     // One read for the summary and handoff.initiate: this turn is logged only when it ends, and the
-    // conversation's other turns wait for it (ConversationQueue), so a second read would find the same.
+    // conversation's other turns wait for it (the turn lock), so a second read would find the same.
     const protocol = config.HANDOFF_MODE !== 'hub';
     const recent = await this.deps.transcripts.getRecentActivities(activity.channelId, conversationId, protocol ? PROTOCOL_TRANSCRIPT_ACTIVITIES : SUMMARY_ACTIVITIES);
     const summary = this.summaryFor(context, recent.slice(-SUMMARY_ACTIVITIES));

@@ -6,6 +6,7 @@
 // the current one itself (see unitOfWork.ts), so no signature carries it.
 import type { Activity, ConversationReference, Storage, TranscriptStore } from 'botbuilder';
 import type { Language } from '../../knowledge/schema';
+import type { Job } from '../coordination/ports';
 import type { AgentMessage, AttachmentInfo, ClosedBy, Session, SessionReason, SessionStatus, SessionSummary, Ticket } from '../handoff/model';
 
 /** Dialog and conversation state: botbuilder's Storage, plus its stored JSON as text (DurableConversationState). */
@@ -257,6 +258,8 @@ export interface Stores {
   readonly outbox: OutboxRepo;
   readonly webChat: WebChatRepo;
   readonly unitOfWork: UnitOfWork;
+  /** The backend's own periodic maintenance (SQLite's WAL checkpoints), for the app's jobs. */
+  readonly jobs: Job[];
   /** Waits for background work (the SQLite checkpointer) and closes the connection(s). */
   close(): Promise<void>;
 }

@@ -12,12 +12,12 @@
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Config } from '../config';
+import type { RateLimit, RateLimits } from '../coordination';
 import { isPlainObject, jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
 import type { WebChatChannel } from './channel';
 import type { ActivityFeed } from './feed';
 import { clientAddress } from '../clientAddress';
-import { SlidingWindowLimiter } from './limits';
 import type { ConversationRow, WebChatRepo } from '../storage/ports';
 import { type TokenClaims, type TokenSigner, randomId } from './tokens';
 import { UploadRoutes } from './uploadRoutes';
@@ -44,6 +44,7 @@ export interface DirectLineDeps {
   channel: WebChatChannel;
   signer: TokenSigner;
   uploadsDir: string;
+  rateLimits: RateLimits;
   now: () => Date;
 }
 
@@ -85,11 +86,8 @@ function parseWatermark(value: string | null): number {
 }
 
 export class DirectLineApi {
-  private readonly conversationLimiter = new SlidingWindowLimiter(
-    DIRECT_LINE_LIMITS.conversationsPerClient,
-    DIRECT_LINE_LIMITS.conversationsWindowMs,
-  );
-  private readonly activityLimiter = new SlidingWindowLimiter(DIRECT_LINE_LIMITS.activitiesPerConversation, DIRECT_LINE_LIMITS.activitiesWindowMs);
+  private readonly conversationLimiter: RateLimit;
+  private readonly activityLimiter: RateLimit;
 
   /** Conversations whose page was closed, with the timer that ends them (see LEAVING_EVENT). */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
@@ -98,6 +96,9 @@ export class DirectLineApi {
 
   constructor(private readonly deps: DirectLineDeps) {
     this.uploads = new UploadRoutes(deps, this);
+    const { conversationsPerClient, conversationsWindowMs, activitiesPerConversation, activitiesWindowMs } = DIRECT_LINE_LIMITS;
+    this.conversationLimiter = deps.rateLimits.limit('webchat-conversations-per-address', { limit: conversationsPerClient, windowMs: conversationsWindowMs });
+    this.activityLimiter = deps.rateLimits.limit('webchat-activities-per-conversation', { limit: activitiesPerConversation, windowMs: activitiesWindowMs });
   }
 
   /** Stops the timers of closed pages (shutting down: a page closed just before is not taken as gone). */
@@ -174,7 +175,7 @@ export class DirectLineApi {
 
   private async createConversation(req: Request, res: Response, locale: string | undefined): Promise<{ id: string; userId: string } | undefined> {
     const client = clientAddress(req, this.deps.config.TRUSTED_PROXIES);
-    const verdict = this.conversationLimiter.take(client);
+    const verdict = await this.conversationLimiter.take(client);
     if (!verdict.allowed) {
       res.header('Retry-After', String(verdict.retryAfterSeconds));
       sendError(res, 429, 'TooManyRequests', `too many new conversations from this address; try again in ${verdict.retryAfterSeconds} s`);
@@ -266,7 +267,7 @@ export class DirectLineApi {
       res.status(200);
       return res.json({ id: randomId() });
     }
-    if (!this.allowActivity(res, access.conversation.id)) return;
+    if (!(await this.allowActivity(res, access.conversation.id))) return;
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
     await this.deliver(req, res, access.conversation, activity);
   }
@@ -290,8 +291,8 @@ export class DirectLineApi {
     this.leaving.set(conversation.id, timer);
   }
 
-  allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): boolean {
-    const verdict = this.activityLimiter.take(conversationId);
+  async allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): Promise<boolean> {
+    const verdict = await this.activityLimiter.take(conversationId);
     if (verdict.allowed) return true;
     beforeRefusal?.();
     res.header('Retry-After', String(verdict.retryAfterSeconds));

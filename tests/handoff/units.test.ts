@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuilder';
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
-import { ConversationQueue } from '../../bot/conversationQueue';
 import { Channels } from '../../bot/channels';
+import { inProcessCoordination } from '../../bot/coordination';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
 import { HandoffHub } from '../../bot/handoff/hub';
@@ -155,13 +155,13 @@ describe('agent credentials', () => {
     const config = loadConfig({ DATA_DIR: dataDir, AGENT_TOKENS: 'minji:token-of-minji-0123456789, junho:token-of-junho-0123456789' });
     const auth = new AgentAuth(config, openSqliteStores(':memory:').agentSessions, () => new Date());
     expect(auth.local).toBeUndefined();
-    expect(await auth.authenticate(request({ authorization: 'Bearer token-of-junho-0123456789' }))).toBe('junho');
-    expect(await auth.authenticate(request({ authorization: 'Bearer token-of-junho-01234567895' }))).toBeUndefined();
-    expect(await auth.authenticate(request({ authorization: 'token-of-junho-0123456789' }))).toBeUndefined();
-    expect(await auth.authenticate(request({}))).toBeUndefined();
+    expect((await auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-0123456789' })))?.agent).toBe('junho');
+    expect((await auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-01234567895' })))?.agent).toBeUndefined();
+    expect((await auth.credentialsOf(request({ authorization: 'token-of-junho-0123456789' })))?.agent).toBeUndefined();
+    expect((await auth.credentialsOf(request({})))?.agent).toBeUndefined();
     const session = (await auth.signIn('token-of-minji-0123456789'))!;
-    expect(await auth.authenticate(request({ cookie: `other=1; agent_session=${session.sessionId}` }))).toBe('minji');
-    expect(await auth.authenticate(request({ cookie: 'agent_session=forged' }))).toBeUndefined();
+    expect((await auth.credentialsOf(request({ cookie: `other=1; agent_session=${session.sessionId}` })))?.agent).toBe('minji');
+    expect((await auth.credentialsOf(request({ cookie: 'agent_session=forged' })))?.agent).toBeUndefined();
     expect(await auth.signIn('nope')).toBeUndefined();
     expect(AgentAuth.cookie('x', 60, false)).toMatch(/HttpOnly; SameSite=Strict$/);
   });
@@ -184,7 +184,7 @@ describe('handoff.status', () => {
       transcripts: stores.transcripts,
       now: () => new Date('2026-05-01T03:00:00Z'),
       classifier,
-      queue: new ConversationQueue(),
+      coordination: inProcessCoordination({ logger, now: () => new Date('2026-05-01T03:00:00Z') }),
       outbox,
     });
     await hub.store.createSession(

@@ -105,12 +105,7 @@ export class AgentAuth {
     return found;
   }
 
-  /** Bearer token first, then the session cookie. */
-  async authenticate(req: Request): Promise<string | undefined> {
-    return (await this.credentialsOf(req))?.agent;
-  }
-
-  /** The agent and how the request proved it: a bearer token, or the session cookie (which browsers send on their own). */
+  /** The agent and how the request proved it: a bearer token first, then the session cookie (which browsers send on their own). */
   async credentialsOf(req: Request): Promise<{ agent: string; via: 'bearer' | 'cookie' } | undefined> {
     const header = req.header('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -25,6 +25,7 @@ export function openSqliteStores(file: string, options: { onError?: (error: Erro
     outbox: new SqliteOutbox(db),
     webChat: new SqliteWebChat(db),
     unitOfWork: directUnitOfWork,
+    jobs: [checkpointer.job],
     async close() {
       await checkpointer.stop();
       closeDatabase(db);
