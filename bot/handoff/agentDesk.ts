@@ -2,14 +2,10 @@
 // dismiss, choose a name; and what an agent message's late delivery changes. The rules every side shares
 // (closing, the events) are the service's.
 import type { Activity } from 'botbuilder';
-import type { Knowledge } from '../../knowledge';
-import type { Logger } from '../logger';
 import type { DeliveredEvent, Outbox } from '../outbox';
-import type { HandoffRepo } from '../storage/ports';
-import type { Delivery } from './delivery';
 import { type AgentMessage, type Session, canTransition } from './model';
-import { type Notices, iso } from './notices';
-import type { HandoffService } from './service';
+import { iso } from './notices';
+import type { HandoffParts } from './scheduler';
 import { buildSummary } from './summary';
 import { AGENT_CHANNEL_DATA_KEY } from './views';
 
@@ -29,15 +25,8 @@ export type CloseResult =
   | { status: 'ok'; caseNumber: string; notified: boolean; dismissed: boolean }
   | { status: 'forbidden' | 'not_found' | 'not_accepted' };
 
-export interface AgentDeskDeps {
-  logger: Logger;
-  knowledge: Knowledge;
-  store: HandoffRepo;
-  service: HandoffService;
-  notices: Notices;
-  delivery: Delivery;
+export interface AgentDeskDeps extends HandoffParts {
   outbox: Outbox;
-  now: () => Date;
 }
 
 export class AgentDesk {

@@ -14,8 +14,8 @@ import { ordinal, withLeaveButton } from './waitingHelp';
 /** Position updates at most this often (reaching the front is always told). */
 const POSITION_UPDATE_MIN_MS = 60_000;
 
-export interface SchedulerDeps {
-  config: Config;
+/** The handoff's pieces the scheduler and the agent desk both work with (hub.ts makes them). */
+export interface HandoffParts {
   logger: Logger;
   knowledge: Knowledge;
   store: HandoffRepo;
@@ -23,6 +23,10 @@ export interface SchedulerDeps {
   notices: Notices;
   delivery: Delivery;
   now: () => Date;
+}
+
+export interface SchedulerDeps extends HandoffParts {
+  config: Config;
 }
 
 export class HandoffScheduler {
