@@ -101,6 +101,21 @@ test('5. two or three questions in one message are all answered, in order, witho
 
   const e = await seller('en');
   expect(await e.ask('how do I delete a product, and are buyers notified?')).toEqual([en('delete_product.steps'), k.facets.customer_notice.notified.en]);
+
+  // Nothing marks where the second question starts: a sentence ending, or an English question word.
+  const bare = await seller();
+  const two = await bare.ask('복구는 언제까지 신청해야 하나요 고객센터 이메일 주소도 궁금해요');
+  expect(two).toHaveLength(2);
+  expect(two[0]).toBe(k.facets.restore_product.deadline.ko);
+  expect(two[1]).toContain('이메일');
+  const bareEn = await seller('en');
+  expect(await bareEn.ask('can I restore a deleted product myself do buyers get an alert')).toEqual([
+    k.facets.restore_product.self.en,
+    k.facets.customer_notice.notified.en,
+  ]);
+  // A sentence that leads into the next ("…했는데요") is one message about one thing.
+  const problem = k.problems.find((p) => p.id === 'still_visible')!;
+  expect((await (await seller()).ask('상품을 삭제했는데요 검색하면 아직 나와요'))[0]).toBe(problem.checks.ko);
 });
 
 test('6. a named topic the bot does not cover is handed off by name (reason no_match + topic); traps never get deletion steps; complaints get an apology', async () => {
@@ -181,10 +196,20 @@ test('9. the queue keeps helping: questions answered in place, details relayed, 
   expect(lines).toContain(`bot:${k.facets.wait_time.phone.ko}`);
   expect(await s.ask('대기 취소')).toEqual([ko('handoff.left_queue')]);
 
+  // Asked as a request ("…알려 주세요"), not a question: answered all the same.
+  const asker = await seller();
+  await asker.ask('사람이랑 얘기하고 싶어요');
+  const place = ordinal((await waiting(asker.conversationId))!.position, 'ko');
+  expect(await asker.ask('기다리는 동안 삭제하면 구매자한테 알림 가는지 알려 주세요')).toEqual([
+    k.facets.customer_notice.notified.ko,
+    ko('handoff.still_in_line', { position: place }),
+  ]);
+  await asker.ask('취소');
+
   const e = await seller('en');
   await e.ask('talk to an agent please');
-  const place = ordinal((await waiting(e.conversationId))!.position, 'en');
-  expect(await e.ask('meanwhile, are you open on holidays?')).toEqual([`${k.facets.hours.holiday.en}\n${en('hours.always')}`, en('handoff.still_in_line', { position: place })]);
+  const placeEn = ordinal((await waiting(e.conversationId))!.position, 'en');
+  expect(await e.ask('meanwhile, are you open on holidays?')).toEqual([`${k.facets.hours.holiday.en}\n${en('hours.always')}`, en('handoff.still_in_line', { position: placeEn })]);
   expect(await e.ask('cancel')).toEqual([en('handoff.left_queue')]);
 });
 
