@@ -169,6 +169,8 @@ const MAX_UNMARKED_SPLITS = 2;
 
 // "X 말고 Y", "X는 됐고 Y", "no need for X, Y": X is what the seller does not want.
 const KO_NEGATION = /^(.{0,40}?)(?:말고|말구|(?:은|는|도)?\s*됐(?:고|구)요?|(?:은|는)?\s*필요\s*없(?:고|구|어요|습니다)|(?:은|는)?\s*안\s*해도\s*(?:되고|돼요))[\s,.]*(.*)$/s;
+const UNRESOLVED = /해결\s?(?:이\s?)?(?:안|못)|안\s?(?:됐|되었)|not (?:solved|resolved|fixed)|didn'?t (?:work|help)|did not (?:work|help)|doesn'?t work/;
+const KO_AGENT_DECLINED = /^(.{0,40}?)(?:은|는|도)?\s*(?:됐어요|됐습니다|괜찮(?:아요|고요|습니다)|필요\s*없는데요)[\s,.]*(.*)$/s;
 const EN_NEGATION =
   /^(.{0,60}?)\b(?:no need (?:for|of)|(?:i )?(?:don'?t|do not) need|not)\s+(?:an?\s+|to (?:talk|speak) to\s+(?:an?\s+)?)?(agent|human|person|representative|operator|bot|robot|machine)s?\b[\s,.;]*(.*)$/s;
 const AGENT_WORDS = /상담사|상담원|사람|직원|연결|agent|human|person|representative|operator/;
@@ -191,6 +193,9 @@ function readNegation(text: string): Negation | undefined {
     if (BOT_WORDS.test(negated)) return { rest, negatedAgent: false, wantsPerson: true };
     return { rest, negatedAgent: AGENT_WORDS.test(negated), wantsPerson: false };
   }
+  // "사람 연결은 됐어요", "상담원은 괜찮아요": declining, but only of an agent ("해결 됐어요" thanks).
+  const declined = KO_AGENT_DECLINED.exec(normalized);
+  if (declined && AGENT_WORDS.test(declined[1])) return { rest: declined[2].trim(), negatedAgent: true, wantsPerson: false };
   const en = EN_NEGATION.exec(normalized);
   if (en) {
     const [, before, negated, after] = en;
@@ -268,6 +273,11 @@ export class MessageReader {
 
   private readOne(text: Text, classification: Classification, previous?: TopicContext): Reading {
     const { intent, score, ranking } = classification;
+    // "해결 안 됐어요", "that didn't help": the opposite of thanks. After deleting, the deletion failed.
+    if (intent === 'thanks' && UNRESOLVED.test(text.spaced)) {
+      const afterDeleting = previous?.topic === 'delete_product' || previous?.topic === 'delete_problem';
+      return { intent: afterDeleting ? 'delete_problem' : 'none', score };
+    }
     const act = this.act(text);
     if (act === 'complaint' && (intent === 'wait_time' || intent === 'contact_channels' || intent === 'none' || intent === 'agent')) return { intent, score, act };
     if (act === 'farewell' && (intent === 'greeting' || intent === 'thanks' || intent === 'none' || intent === 'cancel')) return { intent, score, act };
@@ -300,6 +310,8 @@ export class MessageReader {
   /** A short or elliptical message read as a part of the topic just answered. */
   private followUp(text: Text, intent: Intent, score: number, previous?: TopicContext): Reading | undefined {
     if (!previous || !QUESTION_TOPICS.has(previous.topic) || intent === 'agent' || intent === 'cancel' || intent === 'thanks') return undefined;
+    // "menu", "안녕하세요": a firm greeting or request for the menu is no part of the topic before.
+    if (intent === 'greeting' && score >= CLEAR_TOPIC) return undefined;
     // "how long does that take?" after the e-mail channel: the channel carries over between channels and waits.
     if (
       (intent === 'wait_time' || intent === 'contact_channels') &&

@@ -68,12 +68,20 @@ test('3. a question typed while buttons wait is answered; the re-ask is only for
   expect(await e.ask('how do i remove a product?')).toContain(en('delete_product.ask_resolved'));
   expect(await e.ask('hmm')).toEqual([en('reprompt')]);
   expect(await e.ask('and is there a time limit to restore one?')).toContain(k.facets.restore_product.deadline.en);
+
+  // "Not solved" after the steps is the opposite of thanks: the deletion failed, so which problem?
+  const failed = await seller();
+  await failed.ask('상품 삭제하는 법 알려 주세요');
+  await failed.ask('혹시 앱에서도 되나요?');
+  expect((await failed.ask('해보니까 해결이 안 됐어요'))[0]).toContain(ko('delete_problem.ask'));
 });
 
 test('4. negation: "not an agent" never hands off and the rest is answered; "a person, not a bot" does', async () => {
   const s = await seller();
   expect((await s.ask('상담사는 필요 없고요 운영 시간만 알려 주세요'))[0]).toContain(ko('hours.always'));
   expect(await s.ask('채팅 말고 전화 상담도 있나요?')).toEqual([expect.stringContaining(k.channels.find((c) => c.id === 'phone')!.name.ko)]);
+  // Declining with "됐어요" / "괜찮아요" is a negation only of an agent; "해결 됐어요" stays thanks.
+  expect((await s.ask('사람 연결은 됐어요 복구 기간만 궁금해요'))[0]).toBe(k.facets.restore_product.deadline.ko);
   expect(await waiting(s.conversationId)).toBeUndefined();
   expect((await s.ask('챗봇 말고 사람이랑 이야기할래요')).join('\n')).toContain(ko('handoff.invite_details'));
   expect(await waiting(s.conversationId)).toMatchObject({ reason: 'requested' });
@@ -144,6 +152,8 @@ test('6. a named topic the bot does not cover is handed off by name (reason no_m
 
   const e = await seller('en');
   expect((await e.ask('how can I remove a bad review from my store?'))[0]).toBe(en('handoff.named_topic', { topic: k.outOfScope.review.en }));
+  const upset = await seller('en');
+  expect((await upset.ask('nobody has answered my emails for a week now'))[0]).toBe(en('handoff.apology'));
 });
 
 test('7. ambiguous is asked once with both candidates and 상담사 연결; noise only gets a nudge', async () => {
@@ -170,6 +180,9 @@ test('8. farewells close politely and "who are you" introduces the bot', async (
   const e = await seller('en');
   expect(await e.ask('thanks, bye!')).toEqual([en('farewell')]);
   expect(await e.ask('who are you exactly?')).toEqual([en('identity')]);
+  // Asking whether the bot is a person is no request for one.
+  expect(await e.ask('wait, are you a real person?')).toEqual([en('identity')]);
+  expect(await waiting(e.conversationId)).toBeUndefined();
 });
 
 test('9. the queue keeps helping: questions answered in place, details relayed, 대기 취소 button, the real question for the agent', async () => {
