@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { FACETS, FACET_TOPICS, type FacetTopic } from './facetIds';
 import { FeatureExtractor, type MessageText, readMessage } from './features';
-import { SoftmaxRegression, Vectorizer, softmaxInPlace } from './model';
+import { projectConceptLexicon } from './lexicon';
+import { SoftmaxRegression, type SparseVector, Vectorizer, softmaxInPlace } from './model';
 import { projectPath } from './paths';
 
 export const FACETS_DIR = projectPath('intents', 'facets');
@@ -84,9 +85,13 @@ export interface FacetGuess {
 const TRAINING = { epochs: 6, learningRate: 0.5, l2: 1e-4, seed: 11 };
 
 export class FacetModel {
-  private readonly extractor = new FeatureExtractor({ lexicon: null });
+  // The classifier's concepts (주말 = 토요일 = weekend): the words a facet is about, whatever form they take.
+  private readonly extractor = new FeatureExtractor({ lexicon: projectConceptLexicon() });
   private readonly vectorizer = new Vectorizer();
   private readonly topics = new Map<FacetTopic, TopicModel>();
+  /** The last message's vector (the vectorizer reuses its arrays, so it is good until the next transform). */
+  private lastWords: string | undefined;
+  private lastVector: SparseVector | undefined;
 
   constructor(examples: FacetExample[] = loadFacetExamples()) {
     // Every topic's model reads every example (its own facets, or "another topic"), so one vocabulary serves all.
@@ -116,7 +121,12 @@ export class FacetModel {
     const entry = this.topics.get(topic);
     if (!entry) return undefined;
     const message = typeof text === 'string' ? readMessage(text) : text;
-    const x = this.vectorizer.transform(message, this.extractor);
+    // One vocabulary for every topic: a message asked about under several topics is extracted once.
+    if (message.words !== this.lastWords) {
+      this.lastVector = this.vectorizer.transform(message, this.extractor);
+      this.lastWords = message.words;
+    }
+    const x = this.lastVector!;
     if (x.length === 0) return undefined;
     const scores = softmaxInPlace(entry.model.logits(x, entry.scores));
     const other = scores[1];

@@ -147,7 +147,12 @@ const IDENTITY_MAX_WORDS = 8;
 const ANAPHOR = /^(그럼|그러면|그건|그거|그게|거기|그때|그리고|근데|and|what about|how about|then|so)\b|(?:^|\s)(that|it|those|them|they|this)(?:\s|$|\?)/;
 /** A short message of this many words or more has a predicate of its own: a firm other topic is a new question. */
 const SELF_CONTAINED_WORDS = 4;
-const SELF_CONTAINED_WITH_ANAPHOR = 6;
+const SELF_CONTAINED_WITH_ANAPHOR = 8;
+/** Three words are whole when the classifier has no doubt at all ("전화 대기 길어요?"). */
+const SELF_CONTAINED_SHORT_WORDS = 3;
+const UNDOUBTED = 0.98;
+/** Up to this many words, a wait or contact question without a channel of its own is about the channel just discussed. */
+const CHANNEL_CARRY_WORDS = 6;
 /** "상담원이랑 통화하려면…": the agent here is who the seller talks with, not a question of its own. */
 const AGENT_COMPANION = /(상담사|상담원|직원|사람)\s?님?\s?(?:이랑|랑|하고|과|와)\s+/g;
 const LEADING_CONJUNCTION = /^(그리고|또|근데|그럼|아|and|also|plus|then)\s+/;
@@ -312,12 +317,13 @@ export class MessageReader {
     if (!previous || !QUESTION_TOPICS.has(previous.topic) || intent === 'agent' || intent === 'cancel' || intent === 'thanks') return undefined;
     // "menu", "안녕하세요": a firm greeting or request for the menu is no part of the topic before.
     if (intent === 'greeting' && score >= CLEAR_TOPIC) return undefined;
-    // "how long does that take?" after the e-mail channel: the channel carries over between channels and waits.
+    // "how long does that take?", "how long for a reply" after the e-mail channel: a short question that
+    // names no channel is about the one just discussed, between channels and waits.
     if (
       (intent === 'wait_time' || intent === 'contact_channels') &&
       previous.facet &&
       CHANNEL_FACETS.has(previous.facet) &&
-      ANAPHOR.test(text.spaced) &&
+      (ANAPHOR.test(text.spaced) || text.spaced.split(' ').length <= CHANNEL_CARRY_WORDS) &&
       !this.facetOf(intent, text)
     ) {
       return { intent, score, facet: previous.facet, followUp: true };
@@ -326,7 +332,9 @@ export class MessageReader {
     // "메일은 답장 오래 걸려요?" is short but whole, as is "and is there a time limit to restore one?";
     // "전화는요?" and "그건 언제까지 해야 돼요?" lean on what came before.
     const words = text.spaced.split(' ').length;
-    const selfContained = !elliptical || words >= (ANAPHOR.test(text.spaced) ? SELF_CONTAINED_WITH_ANAPHOR : SELF_CONTAINED_WORDS);
+    const anaphor = ANAPHOR.test(text.spaced);
+    const selfContained =
+      !elliptical || words >= (anaphor ? SELF_CONTAINED_WITH_ANAPHOR : SELF_CONTAINED_WORDS) || (!anaphor && words >= SELF_CONTAINED_SHORT_WORDS && score >= UNDOUBTED);
     // A long message needs less certainty to be its own question than a short one.
     const firm = score >= CLEAR_TOPIC || (words >= SELF_CONTAINED_WITH_ANAPHOR && score >= AMBIGUOUS_BELOW);
     const clearNewTopic = QUESTION_TOPICS.has(intent) && intent !== previous.topic && firm && selfContained;
