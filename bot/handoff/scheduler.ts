@@ -90,8 +90,11 @@ export class HandoffScheduler {
       const improved = isMeaningfulImprovement(session.lastNotifiedPosition, position);
       if (improved && (position === 1 || now.getTime() - lastAt >= POSITION_UPDATE_MIN_MS)) {
         await store.update(session.id, { lastNotifiedPosition: position, lastNotifiedAt: iso(now) });
-        const wait = notices.waitText(await service.estimate(position), session.language);
-        const update = notices.text('handoff.position_update', session.language, { position: ordinal(position, session.language), wait });
+        // With nobody online an estimate in minutes would be a promise no one keeps.
+        const place = ordinal(position, session.language);
+        const update = service.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol'
+          ? notices.text('handoff.position_update_no_agents', session.language, { position: place })
+          : notices.text('handoff.position_update', session.language, { position: place, wait: notices.waitText(await service.estimate(position), session.language) });
         await delivery.notify(session, [withLeaveButton(knowledge, session.language, update)], 'position update');
       } else if (!session.waitExceededNotified && elapsedMs > session.estimateMinutes * 60_000) {
         await store.update(session.id, { waitExceededNotified: true });
