@@ -14,7 +14,7 @@ export interface Collector {
   open: boolean;
   replies: Partial<Activity>[];
   /** Where replies go once the call is closed. */
-  late(activities: Partial<Activity>[]): void;
+  late(activities: Partial<Activity>[]): Promise<void>;
 }
 
 const COLLECTOR = Symbol('kakaoCollector');
@@ -49,7 +49,7 @@ export class KakaoAdapter extends BotAdapter {
     if (collector) {
       const stamped = durable.map((a) => ({ ...a, id: a.id ?? randomUUID() }));
       if (collector.open) collector.replies.push(...stamped);
-      else collector.late(stamped);
+      else await collector.late(stamped);
       ids = stamped.map((a) => a.id);
     } else if (durable.length) {
       const { outbox, logger, timeoutMs } = this.deps;

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { turnLanguage } from '../../../dialogs/turn';
 import type { Knowledge, Language } from '../../../knowledge';
 import { type Job, conversationKey } from '../../coordination';
-import type { HandoffStore } from '../../handoff/store';
+import type { HandoffRepo, KakaoRepo } from '../../storage/ports';
 import type { ChannelDeps } from '../middleware';
 import { type Channel, type ChannelAddress, DeliveryError } from '../port';
 import { KakaoAdapter } from './adapter';
@@ -22,7 +22,9 @@ import { MORE_EXTRA, OPERATOR_ACTION, type RenderTexts, render, textResponse } f
 import type { SkillCall } from './request';
 import type { SkillResponse } from './response';
 import { registerSkillRoute } from './route';
-import { KakaoStore } from './store';
+
+/** Messages kept per seller at most; past it new ones are refused (and logged). */
+const MAX_PENDING_PER_SELLER = 500;
 
 /** The channel's name and its activities' channelId. */
 export const KAKAO = 'kakao';
@@ -45,7 +47,7 @@ interface KakaoAddress extends ChannelAddress {
 export interface KakaoExtras {
   knowledge: Knowledge;
   /** Who waits for an agent: a seller queued without the Event API is told replies come when they write. */
-  handoff: Pick<HandoffStore, 'openSession'>;
+  handoff: Pick<HandoffRepo, 'openSession'>;
 }
 
 export interface KakaoStats {
@@ -59,7 +61,7 @@ export interface KakaoStats {
 export interface KakaoChannel extends Channel {
   readonly adapter: KakaoAdapter;
   readonly settings: KakaoSettings;
-  readonly store: KakaoStore;
+  readonly store: KakaoRepo;
   readonly stats: KakaoStats;
   /** Answers one authentic, well-formed skill call. */
   answer(call: SkillCall): Promise<SkillResponse>;
@@ -72,7 +74,8 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
   if (!settings) return undefined;
   const { config, logger, turns, outbox } = deps;
   const { knowledge } = extras;
-  const store = new KakaoStore(deps.db);
+  const store = deps.stores.kakao;
+  const append = (userKey: string, activities: Partial<Activity>[]) => store.append(userKey, activities, MAX_PENDING_PER_SELLER);
   const stats: KakaoStats = { rings: 0, ringFailures: 0, callbacks: 0, callbackFailures: 0, invalidResponses: 0 };
   const adapter = new KakaoAdapter({ outbox, logger, timeoutMs: config.CHANNEL_TIMEOUT_MS, channel: () => channel });
   const { eventApi, replyBudgetMs } = settings;
@@ -94,16 +97,16 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
 
   /** Rings the seller (Event API), once per burst: their event block's call fetches what waits. */
   async function ring(userKey: string, signal: AbortSignal): Promise<{ id?: string }> {
-    if (!eventApi || !store.claimRing(userKey)) return {};
-    const development = store.user(userKey)?.development ?? false;
+    if (!eventApi || !(await store.claimRing(userKey))) return {};
+    const development = (await store.user(userKey))?.development ?? false;
     try {
       const { taskId } = await ringSeller(eventApi, { userKey, development }, signal);
       stats.rings += 1;
-      store.ringAccepted(userKey, taskId);
+      await store.ringAccepted(userKey, taskId);
       logger.info({ conversationId: kakaoConversationId(userKey), taskId, development }, 'kakao: rang the seller (Event API)');
       return { id: taskId };
     } catch (error) {
-      store.clearRing(userKey);
+      await store.clearRing(userKey);
       stats.ringFailures += 1;
       const answer = error instanceof KakaoApiError ? error.answer : undefined;
       logger.warn({ conversationId: kakaoConversationId(userKey), err: (error as Error).message, answer }, 'kakao: Event API call failed');
@@ -116,7 +119,7 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
     const held = (activity.channelData as { kakaoCallback?: { activities: Partial<Activity>[]; language: Language } } | undefined)?.kakaoCallback;
     const activities = held?.activities ?? [];
     if (Date.now() - (address.calledAt ?? 0) > CALLBACK_WINDOW_MS) {
-      store.append(address.userKey, activities);
+      await append(address.userKey, activities);
       stats.callbackFailures += 1;
       throw new DeliveryError('the callback URL expired; the answer waits for the next message', true);
     }
@@ -124,7 +127,7 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
     try {
       const { taskId } = await postCallback(address.callbackUrl!, response, signal);
       stats.callbacks += 1;
-      store.append(address.userKey, rest);
+      await append(address.userKey, rest);
       return { id: taskId };
     } catch (error) {
       const answer = error instanceof KakaoApiError ? error.answer : undefined;
@@ -132,7 +135,7 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
       stats.callbackFailures += 1;
       logger.warn({ conversationId: kakaoConversationId(address.userKey), err: (error as Error).message, answer }, 'kakao: callback failed');
       // A single-use URL refused: the answer waits for the seller's next message instead.
-      if (permanent) store.append(address.userKey, activities);
+      if (permanent) await append(address.userKey, activities);
       throw new DeliveryError((error as Error).message, permanent);
     }
   }
@@ -150,7 +153,7 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
       if (!kakao.userKey) throw new DeliveryError('not a Kakao conversation', true);
       if (kakao.callbackUrl) return answerCallback(kakao, activity, signal);
       // Delivered = in the seller's mailbox and rung for; the pull shows it (nothing to show without a ring).
-      if (!store.append(kakao.userKey, [activity])) throw new DeliveryError('too many messages wait for this seller', true);
+      if (!(await append(kakao.userKey, [activity]))) throw new DeliveryError('too many messages wait for this seller', true);
       return ring(kakao.userKey, signal);
     },
     continueConversation: (reference, logic) => adapter.continueConversation(reference, logic),
@@ -162,8 +165,8 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
         logger,
         rateLimits: deps.rateLimits,
         answer: (call) => channel.answer(call),
-        fallback: (call, why) => {
-          const language = store.user(call.userKey)?.language ?? 'ko';
+        fallback: async (call, why) => {
+          const language = (await store.user(call.userKey).catch(() => undefined))?.language ?? 'ko';
           return textResponse(knowledge.text(why === 'rate_limited' ? 'kakao.too_fast' : 'turn_error', language));
         },
       });
@@ -174,19 +177,19 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
       name: 'kakao-retention',
       everyMs: 86_400_000,
       atStart: true,
-      run: () => {
+      run: async () => {
         const cutoff = new Date(deps.now().getTime() - config.TRANSCRIPT_RETENTION_DAYS * 86_400_000);
-        const purged = store.purgeBefore(cutoff);
+        const purged = await store.purgeBefore(cutoff);
         if (purged) logger.info({ purged }, 'kakao: purged messages nobody fetched');
       },
     },
   };
 
   /** Everything that waits for this seller: held outbox rows (reach next-message) join the mailbox first. */
-  function takeWaiting(userKey: string) {
-    const held = outbox.takeHeld(KAKAO, kakaoConversationId(userKey));
-    if (held.length && !store.append(userKey, held)) logger.warn({ conversationId: kakaoConversationId(userKey) }, 'kakao: mailbox full; held messages dropped');
-    store.clearRing(userKey); // they are here: the next agent message rings again
+  async function takeWaiting(userKey: string) {
+    const held = await outbox.takeHeld(KAKAO, kakaoConversationId(userKey));
+    if (held.length && !(await append(userKey, held))) logger.warn({ conversationId: kakaoConversationId(userKey) }, 'kakao: mailbox full; held messages dropped');
+    await store.clearRing(userKey); // they are here: the next agent message rings again
     return store.pending(userKey);
   }
 
@@ -194,7 +197,7 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
     const { userKey } = call;
     const conversationId = kakaoConversationId(userKey);
     const calledAt = Date.now();
-    store.seen(userKey, { development: call.development, plusfriendUserKey: call.plusfriendUserKey });
+    await store.seen(userKey, { development: call.development, plusfriendUserKey: call.plusfriendUserKey });
     const more = call.clientExtra?.kakao === MORE_EXTRA.kakao;
     const runsTurn = !call.pull && !more;
     const callbackUrl = acceptableCallbackUrl(call.callbackUrl, eventApi?.apiUrl ?? config.KAKAO_API_URL);
@@ -204,23 +207,24 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
     let useCallback = false;
     let taken: number[] = [];
     let waiting: Partial<Activity>[] = [];
-    let language: Language = store.user(userKey)?.language ?? 'ko';
+    let language: Language = (await store.user(userKey))?.language ?? 'ko';
     const collector = {
       open: true,
       replies: [] as Partial<Activity>[],
-      late: (activities: Partial<Activity>[]) => {
-        if (!store.append(userKey, activities)) logger.warn({ conversationId }, 'kakao: mailbox full; late replies dropped');
+      late: async (activities: Partial<Activity>[]) => {
+        if (!(await append(userKey, activities))) logger.warn({ conversationId }, 'kakao: mailbox full; late replies dropped');
       },
     };
     let resolve!: (response: SkillResponse) => void;
     const response = new Promise<SkillResponse>((r) => (resolve = r));
 
     /** Renders what is there now, keeps the rest, and answers the call with it. */
-    const answerWith = (activities: Partial<Activity>[]) => {
-      const rendered = renderFor(activities, language);
-      store.settle(userKey, taken, rendered.rest);
-      taken = [];
+    const answerWith = async (activities: Partial<Activity>[]) => {
       answered = true;
+      const rendered = renderFor(activities, language);
+      const settled = taken;
+      taken = [];
+      await store.settle(userKey, settled, rendered.rest);
       resolve(rendered.response);
     };
 
@@ -233,8 +237,9 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
         return;
       }
       collector.open = false;
-      if (waiting.length || collector.replies.length) answerWith([...waiting, ...collector.replies]);
-      else {
+      if (waiting.length || collector.replies.length) {
+        answerWith([...waiting, ...collector.replies]).catch((error: unknown) => fail(error));
+      } else {
         answered = true;
         resolve(textResponse(knowledge.text('kakao.still_working', language)));
       }
@@ -243,18 +248,18 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
     const work = async () => {
       // A call answered before its turn could start (a long queue) takes nothing: its replies wait.
       if (!answered || useCallback) {
-        const rows = takeWaiting(userKey);
+        const rows = await takeWaiting(userKey);
         taken = rows.map((r) => r.id);
         waiting = rows.map((r) => r.activity);
       } else collector.open = false;
       if (runsTurn) {
-        const queuedBefore = extras.handoff.openSession(conversationId)?.status === 'waiting';
+        const queuedBefore = (await extras.handoff.openSession(conversationId))?.status === 'waiting';
         await adapter.process(incomingActivity(call), collector, async (context) => {
           await deps.runTurn(context);
           language = turnLanguage(context);
-          store.setLanguage(userKey, language);
+          await store.setLanguage(userKey, language);
           // Without the Event API, a seller who just joined the queue learns that replies come when they write.
-          const queuedNow = extras.handoff.openSession(conversationId)?.status === 'waiting';
+          const queuedNow = (await extras.handoff.openSession(conversationId))?.status === 'waiting';
           if (!eventApi && queuedNow && !queuedBefore) await context.sendActivity(knowledge.text('kakao.replies_on_next_message', language));
         });
       }
@@ -264,23 +269,23 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
         if (!runsTurn && all.length === 0) {
           answered = true;
           resolve(textResponse(knowledge.text('kakao.nothing_waiting', language)));
-        } else answerWith(all);
+        } else await answerWith(all);
       } else if (useCallback) {
         // The whole answer goes to the callback URL, through the outbox (stored first, retried in its minute).
-        store.settle(userKey, taken, []);
+        await store.settle(userKey, taken, []);
         const address: KakaoAddress = { userKey, callbackUrl: callbackUrl!, calledAt };
         const activity: Partial<Activity> = { type: 'message', channelData: { kakaoCallback: { activities: all, language } } };
         await outbox.send([{ channel: KAKAO, conversationId, channelId: KAKAO, address, activity }], 0);
       }
     };
-    turns.run(conversationKey(KAKAO, conversationId), work).catch((error: unknown) => {
+    function fail(error: unknown) {
       clearTimeout(timer);
       logger.error({ conversationId, err: (error as Error).message }, 'kakao: skill call failed');
-      if (!answered) {
-        answered = true;
-        resolve(textResponse(knowledge.text('turn_error', language)));
-      }
-    });
+      // The apology, unless an answer already went (a settle that failed after it still resolves nothing twice).
+      answered = true;
+      resolve(textResponse(knowledge.text('turn_error', language)));
+    }
+    turns.run(conversationKey(KAKAO, conversationId), work).catch(fail);
     return response;
   }
 

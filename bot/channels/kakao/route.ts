@@ -22,7 +22,7 @@ export interface SkillRouteDeps {
   /** The channel's answer to an authentic, well-formed call; never throws for the seller's input. */
   answer(call: SkillCall): Promise<SkillResponse>;
   /** A polite answer when the conversation is over its rate budget, or when answering failed. */
-  fallback(call: SkillCall, why: 'rate_limited' | 'failed'): SkillResponse;
+  fallback(call: SkillCall, why: 'rate_limited' | 'failed'): Promise<SkillResponse>;
 }
 
 export function registerSkillRoute(server: Server, deps: SkillRouteDeps): void {
@@ -71,7 +71,7 @@ export function registerSkillRoute(server: Server, deps: SkillRouteDeps): void {
       return;
     }
     if (!(await perConversation.take(call.userKey)).allowed) {
-      res.json(deps.fallback(call, 'rate_limited'));
+      res.json(await deps.fallback(call, 'rate_limited'));
       return;
     }
     let response: SkillResponse;
@@ -79,7 +79,7 @@ export function registerSkillRoute(server: Server, deps: SkillRouteDeps): void {
       response = await deps.answer(call);
     } catch (error) {
       logger.error({ conversationId: `kakao:${call.userKey}`, err: (error as Error).message }, 'kakao: skill call failed');
-      response = deps.fallback(call, 'failed');
+      response = await deps.fallback(call, 'failed');
     }
     res.json(response);
   });

@@ -160,7 +160,7 @@ test('platform mode: Kakao\'s own agent chat (operator button) with the summary;
     expect(card.description).toContain(ko('kakao.operator_offer'));
     expect(card.description).toContain('상품 삭제가 안 돼요');
     expect((await queue(bot)).waiting).toEqual([]);
-    expect(bot.app.hub.store.latestSession(seller.conversationId)).toMatchObject({ status: 'closed', closedBy: 'platform' });
+    expect(await bot.app.hub.store.latestSession(seller.conversationId)).toMatchObject({ status: 'closed', closedBy: 'platform' });
   } finally {
     await bot.stop();
   }
