@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_KAKAO_API_URL, KAKAO_SKILL_TIMEOUT_MS, MIN_KAKAO_SECRET_LENGTH, checkKakaoConfig, kakaoBotId } from './channels/kakao/config';
 import { isAddressOrRange } from './clientAddress';
 import { BusinessHours, HoursFormatError, parseSchedule } from '../knowledge/hours';
 
@@ -55,17 +56,27 @@ const agentTokens = list.transform((pairs, ctx) => {
 // Links are built by appending the bot's own paths (`${PUBLIC_BASE_URL}/webchat/uploads/…`). The web chat
 // page and the agent console ask for their scripts and APIs from the root, so a path prefix would give
 // links that work and pages that do not: only an origin is taken.
-const publicBaseUrl = optionalString
-  .pipe(z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL (e.g. https://chat.example.com)' }).optional())
-  .transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const url = new URL(value);
-    if (/[?#]/.test(value) || url.username || url.password || url.pathname !== '/') {
-      ctx.addIssue({ code: 'custom', message: 'expected the address alone, with no path, query, fragment or credentials (e.g. https://chat.example.com)' });
-      return z.NEVER;
-    }
-    return url.origin;
-  });
+/** An origin alone (links and API calls append their paths to it): no path, query, fragment or credentials. */
+function originOnly(fallback: string | undefined, example: string) {
+  return z
+    .preprocess(emptyToUndefined, z.string().trim().optional())
+    .transform((v) => v ?? fallback)
+    .pipe(z.url({ protocol: /^https?$/, error: `expected an absolute http(s) URL (${example})` }).optional())
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const url = new URL(value);
+      if (/[?#]/.test(value) || url.username || url.password || url.pathname !== '/') {
+        ctx.addIssue({ code: 'custom', message: `expected the address alone, with no path, query, fragment or credentials (${example})` });
+        return z.NEVER;
+      }
+      return url.origin;
+    });
+}
+
+// Links are built by appending the bot's own paths (`${PUBLIC_BASE_URL}/webchat/uploads/…`). The web chat
+// page and the agent console ask for their scripts and APIs from the root, so a path prefix would give
+// links that work and pages that do not: only an origin is taken.
+const publicBaseUrl = originOnly(undefined, 'e.g. https://chat.example.com');
 
 function isServiceUrlEntry(entry: string): boolean {
   // `https://` alone allows every https host (the scheme-only prefix the old prefix check took).
@@ -132,6 +143,21 @@ const schema = z
     OUTBOX_MAX_PENDING_PER_ORIGIN: int(500, 1, 1_000_000),
     // Direct Line long polls one web chat token may hold open at once.
     WEBCHAT_POLLS_PER_TOKEN: int(4, 1, 100),
+    // KakaoTalk channel (bot/channels/kakao): the Open Builder skill server and the Event API.
+    KAKAO_ENABLED: bool(false),
+    KAKAO_SKILL_HEADER: z
+      .preprocess(emptyToUndefined, z.string().trim().default('X-Skill-Token'))
+      .pipe(z.string().max(100).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name (e.g. X-Skill-Token)')),
+    KAKAO_SKILL_SECRET: z.preprocess(
+      emptyToUndefined,
+      z.string().min(MIN_KAKAO_SECRET_LENGTH, `at least ${MIN_KAKAO_SECRET_LENGTH} characters (random; the skill's header value)`).max(1000).optional(),
+    ),
+    KAKAO_BOT_ID: optionalString.pipe(kakaoBotId.optional()),
+    KAKAO_REST_API_KEY: z.preprocess(emptyToUndefined, z.string().max(1000).optional()),
+    KAKAO_EVENT_NAME: optionalString.pipe(z.string().max(100).regex(/^[^\s/?#]+$/, "expected the event block's name, without spaces").optional()),
+    KAKAO_API_URL: originOnly(DEFAULT_KAKAO_API_URL, 'the scheme and host alone, e.g. https://bot-api.kakao.com'),
+    KAKAO_REPLY_BUDGET_MS: int(3500, 50, KAKAO_SKILL_TIMEOUT_MS - 500),
+    KAKAO_HANDOFF: z.preprocess(emptyToUndefined, z.enum(['hub', 'platform']).default('hub')),
   })
   .superRefine((c, ctx) => {
     const authenticated = c.MicrosoftAppId !== '';
@@ -147,6 +173,7 @@ const schema = z
     if (authenticated && c.LOCAL_WEBCHAT === true && !c.LOCAL_WEBCHAT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['LOCAL_WEBCHAT_SECRET'], message: 'required when LOCAL_WEBCHAT is on with Bot Framework credentials' });
     }
+    checkKakaoConfig(c, ctx);
   });
 
 export type RawConfig = z.infer<typeof schema>;

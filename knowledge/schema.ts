@@ -89,6 +89,15 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.queued_no_agents': ['position'],
   'handoff.still_in_line': ['position'],
   'button.leave_queue': [],
+  'kakao.more': [],
+  'kakao.ack': [],
+  'kakao.wait': [],
+  'kakao.still_working': [],
+  'kakao.nothing_waiting': [],
+  'kakao.replies_on_next_message': [],
+  'kakao.operator_offer': [],
+  'kakao.operator_summary': ['summary'],
+  'kakao.too_fast': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResponseKey = keyof typeof RESPONSE_PLACEHOLDERS;

@@ -38,6 +38,12 @@ export interface Channel {
   originOf?(address: ChannelAddress): string | undefined;
   /** Whether the turn's sender is vouched for (default: yes, the channel's own endpoint authenticated it). */
   trusted?(context: TurnContext): boolean;
+  /**
+   * Set when the platform's own agent chat takes handoffs (KakaoTalk's 상담직원 연결 with
+   * KAKAO_HANDOFF=platform): the message that sends the seller there, with the summary for its agent.
+   * The hub then records the request as transferred (closed by `platform`) and never queues it.
+   */
+  platformHandoff?(summary: string, language: 'ko' | 'en'): Partial<Activity>;
   registerRoutes?(server: Server): void;
   start?(): void;
   /** Stops taking requests (long polls, timers); the outbox and the turn queue are drained by the app. */

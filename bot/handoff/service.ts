@@ -17,7 +17,7 @@ import { estimateWaitMinutes, typicalHandlingMinutes } from './estimate';
 import type { AttachmentInfo, ClosedBy, HandoffEventMap, Session, Ticket } from './model';
 import { type Notices, iso } from './notices';
 import { initiateProtocolHandoff } from './protocol';
-import { attachmentsOf, buildSummary, isFromSeller } from './summary';
+import { attachmentsOf, buildSummary, describeSummary, isFromSeller } from './summary';
 import { ordinal, queuedMessage, withLeaveButton } from './waitingHelp';
 
 /** Recent activities read for the agent's summary, and attached to `handoff.initiate` in protocol mode. */
@@ -106,6 +106,22 @@ export class HandoffService implements HandoffPort {
     if ((turnChannel(context)?.reach(TurnContext.getConversationReference(activity)) ?? 'none') === 'none') {
       // Only expectReplies, say: nobody could write to this seller once the turn is over.
       replies.push(notices.message('handoff.channel_unsupported', language), notices.alternatives(language));
+      await context.sendActivities(replies);
+      return;
+    }
+
+    const platformHandoff = turnChannel(context)?.platformHandoff;
+    if (platformHandoff) {
+      // The messenger's own agents take it (their chat shows this conversation): recorded, never queued.
+      const summary = this.summaryFor(context, await this.deps.transcripts.getRecentActivities(activity.channelId, conversationId, SUMMARY_ACTIVITIES));
+      if (details.topic) summary.oosTopic = details.topic;
+      const session = await store.createSession(
+        { conversationId, channelId: activity.channelId, reason, language, queuedAt: iso(now), summary, estimateMinutes: 0, position: 0 },
+        notices.caseDate(now),
+      );
+      if (session) await this.close(session, 'platform');
+      this.deps.logger.info({ conversationId, reason, caseNumber: session?.caseNumber }, 'handoff transferred to the platform');
+      replies.push(platformHandoff(describeSummary(summary), language));
       await context.sendActivities(replies);
       return;
     }

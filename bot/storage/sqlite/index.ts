@@ -7,6 +7,7 @@ import { startCheckpointer } from './checkpointer';
 import { type Database, closeDatabase, openDatabase } from './database';
 import { SqliteStorage } from './dialogState';
 import { SqliteHandoffStore } from './handoff';
+import { SqliteKakao } from './kakao';
 import { SqliteOutbox } from './outbox';
 import { SqliteReferences } from './references';
 import { SqliteTranscriptStore } from './transcripts';
@@ -24,6 +25,7 @@ export function openSqliteStores(file: string, options: { onError?: (error: Erro
     agentSessions: new SqliteAgentSessions(db),
     outbox: new SqliteOutbox(db),
     webChat: new SqliteWebChat(db),
+    kakao: new SqliteKakao(db),
     unitOfWork: directUnitOfWork,
     jobs: [checkpointer.job],
     async close() {
