@@ -6,6 +6,7 @@ import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isAddressOrRange } from './clientAddress';
 import { BusinessHours, HoursFormatError, parseSchedule } from '../knowledge/hours';
+import { TALKTALK_SEND_API_URL, TALKTALK_SOURCE_RANGES } from './channels/talktalk/contract';
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
@@ -132,6 +133,20 @@ const schema = z
     OUTBOX_MAX_PENDING_PER_ORIGIN: int(500, 1, 1_000_000),
     // Direct Line long polls one web chat token may hold open at once.
     WEBCHAT_POLLS_PER_TOKEN: int(4, 1, 100),
+    // Naver TalkTalk (bot/channels/talktalk): webhook in, send API out.
+    TALKTALK_ENABLED: bool(false),
+    TALKTALK_WEBHOOK_TOKEN: optionalString.pipe(
+      z.string().regex(/^[A-Za-z0-9_-]{24,200}$/, 'expected 24 to 200 letters, digits, "-" or "_" (it is part of the webhook URL)').optional(),
+    ),
+    TALKTALK_ALLOWED_IPS: list
+      .pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges (211.249.40.0/27)')))
+      .transform((v) => (v.length ? v : TALKTALK_SOURCE_RANGES)),
+    TALKTALK_API_URL: optionalString
+      .pipe(z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }).optional())
+      .transform((v) => v ?? TALKTALK_SEND_API_URL),
+    TALKTALK_AUTH_KEY: optionalString,
+    TALKTALK_HANDOFF: z.preprocess(emptyToUndefined, z.enum(['hub', 'platform']).default('hub')),
+    TALKTALK_PARTNER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected the partner account id (e.g. wc1234)').optional()),
   })
   .superRefine((c, ctx) => {
     const authenticated = c.MicrosoftAppId !== '';
@@ -146,6 +161,9 @@ const schema = z
     }
     if (authenticated && c.LOCAL_WEBCHAT === true && !c.LOCAL_WEBCHAT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['LOCAL_WEBCHAT_SECRET'], message: 'required when LOCAL_WEBCHAT is on with Bot Framework credentials' });
+    }
+    for (const key of ['TALKTALK_WEBHOOK_TOKEN', 'TALKTALK_AUTH_KEY'] as const) {
+      if (c.TALKTALK_ENABLED && !c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when TALKTALK_ENABLED is true' });
     }
   });
 
