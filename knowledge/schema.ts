@@ -87,6 +87,9 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.queued_no_agents': ['position'],
   'handoff.still_in_line': ['position'],
   'button.leave_queue': [],
+  'handoff.platform_transferred': ['summary'],
+  'handoff.platform_closed': ['caseNumber'],
+  'button.end_chat': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResponseKey = keyof typeof RESPONSE_PLACEHOLDERS;

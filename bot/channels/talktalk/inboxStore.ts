@@ -15,6 +15,13 @@ export interface InboxRow {
 
 export type ThreadOwner = 'bot' | 'partner';
 
+/** Who owns the chat; after a passThread, the case it was recorded under and the seller's language. */
+export interface Thread {
+  owner: ThreadOwner;
+  caseNumber?: string;
+  language?: 'ko' | 'en';
+}
+
 export interface TalkTalkStore {
   addEvent(conversationId: string, event: string, receivedAt: number): Promise<number>;
   /** The conversation's oldest event not yet processed. */
@@ -25,8 +32,8 @@ export interface TalkTalkStore {
   finishEvent(id: number, failure?: string): Promise<void>;
   pendingConversations(): Promise<string[]>;
   pendingCount(conversationId: string): Promise<number>;
-  threadOwner(conversationId: string): Promise<{ owner: ThreadOwner; partner?: string; caseNumber?: string }>;
-  setThreadOwner(conversationId: string, owner: ThreadOwner, details?: { partner?: string; caseNumber?: string }): Promise<void>;
+  threadOwner(conversationId: string): Promise<Thread>;
+  setThreadOwner(conversationId: string, thread: Thread): Promise<void>;
 }
 
 const MIGRATION = `
@@ -42,8 +49,8 @@ CREATE INDEX talktalk_inbox_pending ON talktalk_inbox (conversation_id, failed, 
 CREATE TABLE talktalk_threads (
   conversation_id TEXT PRIMARY KEY,
   owner TEXT NOT NULL CHECK (owner IN ('bot', 'partner')),
-  partner TEXT,
   case_number TEXT,
+  language TEXT,
   updated_at INTEGER NOT NULL
 );
 `;
@@ -69,13 +76,13 @@ export class SqliteTalkTalkStore implements TalkTalkStore {
       fail: db.prepare<[string, number]>('UPDATE talktalk_inbox SET failed = ? WHERE id = ?'),
       conversations: db.prepare<[], string>('SELECT conversation_id FROM talktalk_inbox WHERE failed IS NULL GROUP BY conversation_id ORDER BY MIN(id)').pluck(),
       count: db.prepare<[string], number>('SELECT COUNT(*) FROM talktalk_inbox WHERE conversation_id = ? AND failed IS NULL').pluck(),
-      thread: db.prepare<[string], { owner: ThreadOwner; partner: string | null; case_number: string | null }>(
-        'SELECT owner, partner, case_number FROM talktalk_threads WHERE conversation_id = ?',
+      thread: db.prepare<[string], { owner: ThreadOwner; case_number: string | null; language: string | null }>(
+        'SELECT owner, case_number, language FROM talktalk_threads WHERE conversation_id = ?',
       ),
       setThread: db.prepare<[string, ThreadOwner, string | null, string | null, number]>(
-        `INSERT INTO talktalk_threads (conversation_id, owner, partner, case_number, updated_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (conversation_id) DO UPDATE SET owner = excluded.owner, partner = COALESCE(excluded.partner, talktalk_threads.partner),
-           case_number = excluded.case_number, updated_at = excluded.updated_at`,
+        `INSERT INTO talktalk_threads (conversation_id, owner, case_number, language, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id) DO UPDATE SET owner = excluded.owner, case_number = excluded.case_number,
+           language = excluded.language, updated_at = excluded.updated_at`,
       ),
     };
   }
@@ -106,13 +113,16 @@ export class SqliteTalkTalkStore implements TalkTalkStore {
     return this.statements.count.get(conversationId) ?? 0;
   }
 
-  async threadOwner(conversationId: string): Promise<{ owner: ThreadOwner; partner?: string; caseNumber?: string }> {
+  async threadOwner(conversationId: string): Promise<Thread> {
     const row = this.statements.thread.get(conversationId);
     if (!row) return { owner: 'bot' };
-    return { owner: row.owner, partner: row.partner ?? undefined, caseNumber: row.case_number ?? undefined };
+    const thread: Thread = { owner: row.owner };
+    if (row.case_number) thread.caseNumber = row.case_number;
+    if (row.language === 'ko' || row.language === 'en') thread.language = row.language;
+    return thread;
   }
 
-  async setThreadOwner(conversationId: string, owner: ThreadOwner, details: { partner?: string; caseNumber?: string } = {}): Promise<void> {
-    withBusyRetry(() => this.statements.setThread.run(conversationId, owner, details.partner ?? null, details.caseNumber ?? null, Date.now()));
+  async setThreadOwner(conversationId: string, thread: Thread): Promise<void> {
+    withBusyRetry(() => this.statements.setThread.run(conversationId, thread.owner, thread.caseNumber ?? null, thread.language ?? null, Date.now()));
   }
 }
