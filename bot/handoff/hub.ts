@@ -24,7 +24,7 @@ import { Notices } from './notices';
 import { onHandoffStatus } from './protocol';
 import { HandoffScheduler } from './scheduler';
 import { sellerMiddleware } from './sellerSide';
-import { HandoffService } from './service';
+import { HandoffService, type PlatformHandoff } from './service';
 import { HandoffStore } from './store';
 import { HandoffViews } from './views';
 
@@ -91,6 +91,11 @@ export class HandoffHub implements HandoffPort {
 
   snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number } {
     return this.service.snapshot();
+  }
+
+  /** The channel's sellers are handed to its platform's own agents (e.g. TALKTALK_HANDOFF=platform). */
+  usePlatformHandoff(channelId: string, handoff: PlatformHandoff): void {
+    this.service.usePlatformHandoff(channelId, handoff);
   }
 
   sellerLeft(conversationId: string, channelId: string): Promise<boolean> {

@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { Activity, TurnContext } from 'botbuilder';
 import type { IntentClassifier } from '../../intents/classifier';
-import type { Knowledge } from '../../knowledge';
+import type { Knowledge, Language } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import { turnLanguage } from '../../dialogs/turn';
 import { isAuthenticatedTurn } from '../adapter';
@@ -19,7 +19,7 @@ import { type AgentMessage, type AttachmentInfo, type ClosedBy, type HandoffEven
 import { type Notices, iso } from './notices';
 import { initiateProtocolHandoff } from './protocol';
 import type { HandoffStore } from './store';
-import { attachmentsOf, buildSummary, isFromSeller } from './summary';
+import { attachmentsOf, buildSummary, describeSummary, isFromSeller } from './summary';
 import { AGENT_CHANNEL_DATA_KEY } from './views';
 import { ordinal, queuedMessage, withLeaveButton } from './waitingHelp';
 
@@ -40,6 +40,11 @@ export type MessageResult =
 export type CloseResult =
   | { status: 'ok'; caseNumber: string; notified: boolean; dismissed: boolean }
   | { status: 'forbidden' | 'not_found' | 'not_accepted' };
+
+/** A channel whose platform has its own agents (TALKTALK_HANDOFF=platform): a handoff goes there instead of our queue. */
+export interface PlatformHandoff {
+  transfer(context: TurnContext, transfer: { caseNumber: string; language: Language; summary: string }): Promise<void>;
+}
 
 /** A typed emitter of the service's events; listeners run synchronously, in order. */
 export class HandoffEvents {
@@ -75,6 +80,7 @@ export class HandoffService implements HandoffPort {
   /** Agent messages whose first delivery attempt sendAgentMessage is still waiting for. */
   private readonly sending = new Set<number>();
   private readonly handoffsPerAddress: { take(key: string): { allowed: boolean } };
+  private readonly platforms = new Map<string, PlatformHandoff>();
 
   constructor(private readonly deps: HandoffServiceDeps) {
     const perAddress = deps.config.HANDOFF_LIMIT_PER_ADDRESS;
@@ -84,6 +90,11 @@ export class HandoffService implements HandoffPort {
 
   get agentsOnline(): number {
     return this.deps.presence.agentsOnline.length;
+  }
+
+  /** Handoffs of the channel's sellers go to its platform's agents from now on. */
+  usePlatformHandoff(channelId: string, handoff: PlatformHandoff): void {
+    this.platforms.set(channelId, handoff);
   }
 
   estimate(position: number): number {
@@ -130,6 +141,9 @@ export class HandoffService implements HandoffPort {
       await context.sendActivities(replies);
       return;
     }
+
+    const platform = this.platforms.get(activity.channelId);
+    if (platform) return this.transfer(context, platform, reason, details, replies);
 
     if (!config.businessHours.isOpen(now)) {
       store.createDraftTicket(conversationId, activity.channelId, language, iso(now), notices.caseDate(now));
@@ -187,6 +201,27 @@ export class HandoffService implements HandoffPort {
     if (protocol) await initiateProtocolHandoff(context, session, recent, store, this.deps.logger);
     this.events.emit('waiting', { session, position: actualPosition });
     this.events.emit('changed', undefined);
+  }
+
+  /**
+   * The platform's agents take it (their hours and queue are the platform's): the session is recorded as
+   * transferred (closed by `platform`), with the summary the platform's agents are sent.
+   */
+  private async transfer(context: TurnContext, platform: PlatformHandoff, reason: HandoffReason, details: HandoffDetails, replies: Partial<Activity>[]): Promise<void> {
+    const { store, notices } = this.deps;
+    const activity = context.activity;
+    const now = this.deps.now();
+    const language = turnLanguage(context);
+    const summary = this.summaryFor(context, this.deps.transcripts.getRecentActivities(activity.channelId, activity.conversation.id, SUMMARY_ACTIVITIES));
+    if (details.topic) summary.oosTopic = details.topic;
+    const session = store.createSession(
+      { conversationId: activity.conversation.id, channelId: activity.channelId, reason, language, queuedAt: iso(now), summary, estimateMinutes: 0, position: 0 },
+      notices.caseDate(now),
+    );
+    if (!session || !this.close(session, 'platform')) return;
+    this.deps.logger.info({ conversationId: session.conversationId, channelId: session.channelId, reason, caseNumber: session.caseNumber }, 'handoff transferred to the platform');
+    if (replies.length) await context.sendActivities(replies);
+    await platform.transfer(context, { caseNumber: session.caseNumber, language, summary: describeSummary(session.summary) });
   }
 
   private summaryFor(context: TurnContext, recent: Activity[]) {
