@@ -9,11 +9,10 @@ export const BOT_ID = 'talktalk-bot';
 /** Channel data key on incoming activities: what TalkTalk said beyond the text. */
 export const TALKTALK_DATA = 'talktalk';
 
-export type Inbound =
-  | { kind: 'turn'; activity: Partial<Activity> }
-  /** The agents pressed 상담 완료하기: the thread is the bot's again. */
-  | { kind: 'handover'; managerNickname?: string }
-  | { kind: 'ignore'; reason: string };
+/** The event name of the agents' 상담 완료하기 (a `handover` event giving the thread back), as an activity. */
+export const HANDOVER_BACK = 'talktalk.handoverBack';
+
+export type Inbound = { kind: 'turn'; activity: Partial<Activity> } | { kind: 'ignore'; reason: string };
 
 export function conversationIdOf(user: string): string {
   return `${CHANNEL_ID}:${user}`;
@@ -54,7 +53,6 @@ function imageAttachment(imageUrl: string | undefined): Attachment {
 export function toInbound(event: IncomingEvent, id: number, receivedAt: Date): Inbound {
   const user = event.user;
   if (!user) return { kind: 'ignore', reason: 'no user' };
-  if (event.event === 'handover') return { kind: 'handover', ...handoverMetadata(event.options?.metadata) };
   const base: Partial<Activity> = {
     id: `talktalk-${id}`,
     channelId: CHANNEL_ID,
@@ -72,6 +70,8 @@ export function toInbound(event: IncomingEvent, id: number, receivedAt: Date): I
       };
     case 'leave':
       return { kind: 'turn', activity: { ...base, type: 'endOfConversation', code: 'userLeft' } };
+    case 'handover':
+      return { kind: 'turn', activity: { ...base, type: 'event', name: HANDOVER_BACK, value: handoverMetadata(event.options?.metadata) } };
     case 'friend':
       return { kind: 'turn', activity: { ...base, type: 'event', name: 'talktalk.friend', value: { set: event.options?.set } } };
     case 'send': {
