@@ -18,7 +18,7 @@ import {
   WaterfallDialog,
   type WaterfallStepContext,
 } from 'botbuilder-dialogs';
-import { ClientReusingAuthentication } from '../bot/reusedClients';
+import { ClientReusingAuthentication } from '../bot/channels/botframework/reusedClients';
 import { serveReferenceBot } from './referenceServer';
 
 const FLOOR_DIALOG = 'floorDialog';

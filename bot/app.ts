@@ -1,4 +1,4 @@
-// Wires the bot together: configuration → storage → NLU and knowledge → adapter → dialogs → HTTP.
+// Wires the bot together: configuration → storage → NLU and knowledge → channels → dialogs → HTTP.
 import { join } from 'node:path';
 import type { TurnContext } from 'botbuilder';
 import restify, { type Server } from 'restify';
@@ -8,14 +8,15 @@ import type { BotServices } from '../dialogs/services';
 import { TURN_INTENT_KEY, turnLanguage, turnOutcome } from '../dialogs/turn';
 import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
-import { type BotAdapter, createAdapter } from './adapter';
+import { type Channel, Channels, installTurnMiddleware } from './channels';
+import { createBotFrameworkChannel } from './channels/botframework';
+import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
 import { ConversationQueue } from './conversationQueue';
 import { ConversationReferences } from './conversationReferences';
 import { HandoffHub } from './handoff/hub';
 import { type Logger, createLogger } from './logger';
-import { type MessagesRouteDeps, registerMessagesRoute } from './messagesRoute';
-import { Outbox, channelConnectors } from './outbox';
+import { Outbox } from './outbox';
 import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
 import { startCheckpointer } from './storage/checkpointer';
@@ -23,17 +24,20 @@ import { closeDatabase, openDatabase } from './storage/database';
 import { DurableConversationState } from './storage/durableConversationState';
 import { SqliteStorage } from './storage/sqliteStorage';
 import { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
-import { registerWebChat } from './webchat';
+import { createWebChat } from './webchat';
 
 export interface AppOptions {
   logger?: Logger;
   /** Injected clock for tests (business hours, handoff time-outs). */
   now?: () => Date;
+  /** More channels, made like the ones below (tests plug in a fake messenger this way). */
+  channels?: ((deps: ChannelDeps) => Channel)[];
 }
 
 export interface BotApp {
   server: Server;
-  adapter: BotAdapter;
+  /** Every channel, and which one owns a conversation (bot/channels). */
+  channels: Channels;
   hub: HandoffHub;
   transcripts: SqliteTranscriptStore;
   /** Durable delivery to channels (bot/outbox). */
@@ -61,30 +65,20 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   // The conversation reading's cues are checked now, not at the first message.
   readerFor(classifier);
 
+  const channels = new Channels(references);
   // Everything for a channel is stored before it is sent, and retried until the channel takes it.
   const outbox = new Outbox({
     db,
     logger,
-    connectorFor: (serviceUrl, audience) => connectors(serviceUrl, audience),
+    channels,
     attemptTimeoutMs: config.CHANNEL_TIMEOUT_MS,
     retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
     retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
     maxAgeMs: config.OUTBOX_MAX_AGE_HOURS * 3_600_000,
     maxPendingPerOrigin: config.localMode ? config.OUTBOX_MAX_PENDING_PER_ORIGIN : undefined,
   });
-  const adapter = createAdapter({
-    config,
-    logger,
-    knowledge,
-    transcripts,
-    references,
-    languageOf: turnLanguage,
-    outbox,
-  });
-  const connectors = channelConnectors(adapter, config.MicrosoftAppId);
   const queue = new ConversationQueue();
-  const hub = new HandoffHub({ config, logger, knowledge, db, adapter, references, transcripts, now, classifier, queue, outbox });
-  adapter.use(hub.sellerMiddleware());
+  const hub = new HandoffHub({ config, logger, knowledge, db, channels, transcripts, now, classifier, queue, outbox });
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
   const bot = new SellerBot(services, conversationState, new MainDialog(services));
@@ -111,13 +105,18 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     res.json({ status: 'ok', localMode: config.localMode });
     next();
   });
-  const messagesRoute: MessagesRouteDeps = { config, logger, adapter, queue, runTurn };
-  registerMessagesRoute(server, messagesRoute);
+  // --- Channels (bot/channels): a new messenger is a folder there and one line here ---
+  const channelDeps: ChannelDeps = { config, logger, queue, runTurn, outbox, db, now };
+  channels.add(createBotFrameworkChannel(channelDeps, channels));
+  const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
+  for (const create of options.channels ?? []) channels.add(create(channelDeps));
+  // --- end channels ---
+  const turnMiddleware = { config, logger, knowledge, transcripts, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };
+  for (const channel of channels.list()) {
+    installTurnMiddleware(channel, turnMiddleware);
+    channel.registerRoutes?.(server);
+  }
   hub.registerRoutes(server);
-  // --- Built-in web chat (bot/webchat): the page at /, its Direct Line endpoint, the in-process channel ---
-  const webChat = config.localWebChat ? registerWebChat({ server, config, logger, adapter, queue, runTurn, db, now }) : undefined;
-  if (webChat) messagesRoute.isBuiltInWebChatConversation = (id) => webChat.store.getConversation(id) !== undefined;
-  // --- end web chat ---
   const retention = new RetentionJob({
     retentionDays: config.TRANSCRIPT_RETENTION_DAYS,
     logger,
@@ -131,7 +130,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   let closed = false;
   return {
     server,
-    adapter,
+    channels,
     hub,
     transcripts,
     outbox,
@@ -143,6 +142,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
         server.once('error', reject);
         server.listen(port, host, () => {
           hub.start();
+          for (const channel of channels.list()) channel.start?.();
           outbox.start(); // resumes deliveries an earlier run left undelivered
           retention.start();
           resolve((server.address() as { port: number }).port);
@@ -152,7 +152,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       if (closed) return;
       closed = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      webChat?.close(); // releases long-polling web chat clients
+      for (const channel of channels.list()) await channel.close?.(); // releases long polls, stops channel timers
       await hub.close();
       retention.stop();
       await queue.drain();

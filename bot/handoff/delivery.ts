@@ -1,12 +1,10 @@
 // Messages to a seller outside their turn (agent messages, queue updates, summaries), on the stored
-// conversation reference and in order with the seller's own turns.
-import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
-import type { BotAdapter } from '../adapter';
-import type { Config } from '../config';
+// conversation reference through the channel that owns it, in order with the seller's own turns.
+import type { Activity, ResourceResponse } from 'botbuilder';
+import type { Channels } from '../channels';
 import { type ConversationQueue, conversationKey } from '../conversationQueue';
-import type { ConversationReferences } from '../conversationReferences';
 import type { Logger } from '../logger';
-import { undeliveredIn } from '../outbox';
+import { heldIn, undeliveredIn } from '../outbox';
 import type { Session } from './model';
 
 export class SellerUnreachable extends Error {}
@@ -14,11 +12,15 @@ export class SellerUnreachable extends Error {}
 /** Where a proactive message goes: a conversation of one channel. */
 export type Target = Pick<Session, 'conversationId' | 'channelId'>;
 
+/**
+ * `delivered`: the channel took it. `held`: the channel can only answer the seller's next message
+ * (reach `next-message`); kept in the outbox until the seller writes.
+ */
+export type DeliveryOutcome = 'delivered' | 'held';
+
 export interface DeliveryDeps {
-  config: Config;
   logger: Logger;
-  adapter: BotAdapter;
-  references: ConversationReferences;
+  channels: Channels;
   /** Serialises proactive messages with the seller's own turns. */
   queue: ConversationQueue;
 }
@@ -27,15 +29,17 @@ export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
   /** Sends to a seller outside their turn. Throws SellerUnreachable when the channel does not take it. */
-  async deliver(to: Target, activities: Partial<Activity>[], agent?: string): Promise<void> {
+  async deliver(to: Target, activities: Partial<Activity>[], agent?: string): Promise<DeliveryOutcome> {
     const { conversationId, channelId } = to;
-    const reference = this.deps.references.get(channelId, conversationId);
-    if (!reference?.serviceUrl) throw new SellerUnreachable('no conversation reference with a serviceUrl');
-    const send = async () => {
+    const owner = this.deps.channels.owner(channelId, conversationId);
+    if (!owner) throw new SellerUnreachable('no conversation reference (or its channel is off)');
+    if (owner.channel.reach(owner.reference) === 'none') throw new SellerUnreachable('the channel cannot reach this conversation after its turn');
+    const send = async (): Promise<DeliveryOutcome> => {
       let failure: unknown;
       let responses: ResourceResponse[] = [];
       let undelivered = 0;
-      await this.deps.adapter.continueConversationAsync(this.deps.config.MicrosoftAppId, reference as ConversationReference, async (context) => {
+      let held = 0;
+      await owner.channel.continueConversation(owner.reference, async (context) => {
         if (agent) {
           // Channels that show `from.name` (Web Chat) show the agent's name; the transcript marks the message as the agent's.
           context.onSendActivities(async (_ctx, outgoing, next) => {
@@ -45,24 +49,26 @@ export class Delivery {
         }
         try {
           responses = await context.sendActivities(activities);
-          undelivered = undeliveredIn(context); // the context is revoked once this callback returns
+          // The context is revoked once this callback returns.
+          undelivered = undeliveredIn(context);
+          held = heldIn(context);
         } catch (error) {
           failure = error;
         }
       });
       if (failure) throw new SellerUnreachable((failure as Error).message ?? String(failure));
-      // The adapter answers a channel time-out with no responses rather than an error.
+      // The Bot Framework adapter answers a channel time-out with no responses rather than an error.
       if (responses.length < activities.length) throw new SellerUnreachable('the channel did not answer in time');
       if (undelivered > 0) throw new SellerUnreachable('the channel did not take it yet (kept in the outbox, retried)');
+      return held > 0 ? 'held' : 'delivered';
     };
-    await this.deps.queue.run(conversationKey(channelId, conversationId), send);
+    return this.deps.queue.run(conversationKey(channelId, conversationId), send);
   }
 
-  /** Like deliver, but logs instead of throwing; returns whether the seller got it. */
+  /** Like deliver, but logs instead of throwing; returns whether the seller got it (held counts as not yet). */
   async notify(to: Target, activities: Partial<Activity>[], what: string): Promise<boolean> {
     try {
-      await this.deliver(to, activities);
-      return true;
+      return (await this.deliver(to, activities)) === 'delivered';
     } catch (error) {
       this.deps.logger.warn({ conversationId: to.conversationId, err: (error as Error).message }, `${what} not delivered`);
       return false;

@@ -7,10 +7,9 @@ import type { Server } from 'restify';
 import type { IntentClassifier } from '../../intents/classifier';
 import type { Knowledge } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
-import type { BotAdapter } from '../adapter';
+import type { Channels } from '../channels';
 import type { Config } from '../config';
 import type { ConversationQueue } from '../conversationQueue';
-import type { ConversationReferences } from '../conversationReferences';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
 import type { Database } from '../storage/database';
@@ -33,8 +32,8 @@ export interface HandoffHubDeps {
   logger: Logger;
   knowledge: Knowledge;
   db: Database;
-  adapter: BotAdapter;
-  references: ConversationReferences;
+  /** The channels, to reach a seller later through the one that owns the conversation. */
+  channels: Channels;
   transcripts: SqliteTranscriptStore;
   now: () => Date;
   /** Recognises "cancel" / "agent" while a seller waits, and the topics for the agent's summary. */
@@ -62,7 +61,7 @@ export class HandoffHub implements HandoffPort {
     const store = (this.store = new HandoffStore(deps.db));
     this.auth = new AgentAuth(config, deps.db, now);
     const notices = (this.notices = new Notices(knowledge, config));
-    const delivery = new Delivery({ config, logger, adapter: deps.adapter, references: deps.references, queue: deps.queue });
+    const delivery = new Delivery({ logger, channels: deps.channels, queue: deps.queue });
     const service = (this.service = new HandoffService({
       config,
       logger,

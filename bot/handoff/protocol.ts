@@ -1,7 +1,7 @@
 // The Bot Framework handoff protocol, for a channel with its own agent hub (HANDOFF_MODE protocol/both):
 // `handoff.initiate` out with the transcript, `handoff.status` in from the channel.
 import { type Activity, EventFactory, type TurnContext } from 'botbuilder';
-import { isAuthenticatedTurn } from '../adapter';
+import { isAuthenticatedTurn } from '../channels';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Session } from './model';

@@ -1,12 +1,12 @@
 // The handoff's rules: a seller's request joins the queue (or gets a ticket, or the alternatives), an agent
 // accepts, writes and closes, a seller leaves. Every change is told on `events` (the agents' stream listens).
 import { EventEmitter } from 'node:events';
-import type { Activity, TurnContext } from 'botbuilder';
+import { type Activity, TurnContext } from 'botbuilder';
 import type { IntentClassifier } from '../../intents/classifier';
 import type { Knowledge, Language } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import { turnLanguage } from '../../dialogs/turn';
-import { isAuthenticatedTurn } from '../adapter';
+import { isAuthenticatedTurn, turnChannel } from '../channels';
 import { activityClient } from '../clientAddress';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -35,6 +35,8 @@ export type AcceptResult =
 export type MessageResult =
   | { status: 'ok'; message: AgentMessage }
   | { status: 'undelivered' | 'seller_left'; message: AgentMessage }
+  /** The seller's channel answers only their next message (reach `next-message`): kept until they write. */
+  | { status: 'held'; message: AgentMessage }
   | { status: 'forbidden' | 'not_found' | 'not_active' };
 
 export type CloseResult =
@@ -135,8 +137,8 @@ export class HandoffService implements HandoffPort {
     const topicName = details.topic ? this.deps.knowledge.outOfScope[details.topic]?.[language] : undefined;
     if (reason === 'no_match') replies.push(topicName ? notices.message('handoff.named_topic', language, { topic: topicName }) : notices.message('handoff.no_match', language));
 
-    if (!activity.serviceUrl) {
-      // Only expectReplies: nobody could write to this seller once the turn is over.
+    if ((turnChannel(context)?.reach(TurnContext.getConversationReference(activity)) ?? 'none') === 'none') {
+      // Only expectReplies, say: nobody could write to this seller once the turn is over.
       replies.push(notices.message('handoff.channel_unsupported', language), notices.alternatives(language));
       await context.sendActivities(replies);
       return;
@@ -383,10 +385,12 @@ export class HandoffService implements HandoffPort {
       channelData: { [AGENT_CHANNEL_DATA_KEY]: { role: 'agent', agent, messageId: stored.id } },
     };
     let delivered = true;
+    let held = false;
     this.sending.add(stored.id);
     try {
-      await this.deps.delivery.deliver(session, [activity], facing.name);
-      store.markDelivered(stored.id);
+      held = (await this.deps.delivery.deliver(session, [activity], facing.name)) === 'held';
+      if (held) delivered = false;
+      else store.markDelivered(stored.id);
     } catch (error) {
       delivered = false;
       this.deps.logger.warn({ conversationId, agent, err: (error as Error).message }, 'agent message not delivered');
@@ -394,7 +398,7 @@ export class HandoffService implements HandoffPort {
       this.sending.delete(stored.id);
     }
     this.events.emit('message', { conversationId, role: 'agent', agent, text, timestamp: stored.createdAt, delivered, messageId: stored.id });
-    return { status: delivered ? 'ok' : 'undelivered', message: { ...stored, delivered } };
+    return { status: delivered ? 'ok' : held ? 'held' : 'undelivered', message: { ...stored, delivered } };
   }
 
   async closeByAgent(conversationId: string, agent: string): Promise<CloseResult> {

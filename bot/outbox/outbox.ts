@@ -1,22 +1,24 @@
 // The durable outbox: activities for a channel are stored first (outbox_messages), then delivered in
-// order per conversation with a ConnectorClient for the stored serviceUrl; what the channel does not
-// take (down, slow, unreachable) stays stored and is retried with exponential backoff and jitter, after
-// a restart too. Delivery is at-least-once: an attempt that timed out may still have reached the channel
-// and is sent again, with the same activity `id` every time so the channel (or a client) can drop the
-// repeat. A later activity of a conversation never overtakes an earlier undelivered one.
+// order per conversation through the channel's `push` (bot/channels) to the stored address; what the
+// channel does not take (down, slow, unreachable) stays stored and is retried with exponential backoff
+// and jitter, after a restart too. Delivery is at-least-once: an attempt that timed out may still have
+// reached the channel and is sent again, with the same activity `id` every time so the channel (or a
+// client) can drop the repeat. A later activity of a conversation never overtakes an earlier undelivered
+// one. Rows for a conversation of reach `next-message` are held: never tried on a timer, taken by the
+// channel (takeHeld) at the start of the seller's next turn.
 import { randomUUID } from 'node:crypto';
-import { originOf } from '../conversationReferences';
 import type { Activity, ResourceResponse } from 'botbuilder';
-import type { ConnectorClient } from 'botframework-connector';
+import { type Channel, type ChannelAddress, DeliveryError } from '../channels/port';
 import type { Logger } from '../logger';
 import type { Database } from '../storage/database';
+import { PendingCap, parseAddress } from './cap';
 import { type OutboxRow, OutboxStore } from './store';
 
 export interface OutboxOptions {
   db: Database;
   logger: Logger;
-  /** A ConnectorClient for a serviceUrl (and the token audience the turn used; undefined: the default). */
-  connectorFor: (serviceUrl: string, audience?: string) => Promise<ConnectorClient>;
+  /** The channels by name (looked up at every attempt: a channel may be added after the outbox). */
+  channels: { get(name: string): Channel | undefined };
   /** Longest a single delivery attempt may take (CHANNEL_TIMEOUT_MS); it is aborted and retried after. */
   attemptTimeoutMs: number;
   /** First retry delay; doubles with every failed attempt of the conversation's oldest message. */
@@ -26,8 +28,9 @@ export interface OutboxOptions {
   /** Messages still undelivered this long after they were written are given up (kept as failed). */
   maxAgeMs: number;
   /**
-   * Unauthenticated (local mode) traffic only: undelivered messages kept per serviceUrl origin. Past it,
-   * new messages for that origin are not stored (anyone can name a dead serviceUrl for many conversations).
+   * Unauthenticated (local mode) traffic only: undelivered messages kept per channel cap key (a Bot
+   * Framework serviceUrl's origin, see Channel.originOf). Past it, new messages for that key are not
+   * stored (anyone can name a dead serviceUrl for many conversations).
    */
   maxPendingPerOrigin?: number;
   now?: () => number;
@@ -36,10 +39,14 @@ export interface OutboxOptions {
 
 /** One activity for a conversation on a channel. */
 export interface OutgoingActivity {
+  /** The channel's name (bot/channels). */
+  channel: string;
   conversationId: string;
+  /** The activity's channelId, as in conversation references. */
   channelId: string;
-  serviceUrl: string;
-  audience?: string;
+  address: ChannelAddress;
+  /** Keep it until the channel takes it in the seller's next turn (reach `next-message`). */
+  hold?: boolean;
   activity: Partial<Activity>;
 }
 
@@ -47,11 +54,14 @@ export interface SendResult {
   /** The outbox id, sent as the activity's `id` on every attempt. */
   activityId: string;
   delivered: boolean;
+  /** Kept for the seller's next turn (reach `next-message`): not a failure. */
+  held?: boolean;
   /** The channel's answer, when delivered. */
   response?: ResourceResponse;
 }
 
 export interface DeliveredEvent {
+  channel: string;
   conversationId: string;
   activityId: string;
   activity: Partial<Activity>;
@@ -61,9 +71,6 @@ export interface DeliveredEvent {
 
 type Settled = { delivered: boolean; response?: ResourceResponse };
 type Attempt = { ok: true; response: ResourceResponse } | { ok: false; permanent: boolean; error: string };
-
-/** Answers that will not change on a retry: the conversation or the bot is gone, the activity is refused. */
-const PERMANENT_STATUS = new Set([400, 403, 404, 405, 410, 413, 422]);
 
 interface Pump {
   done: Promise<void>;
@@ -85,8 +92,12 @@ export class Outbox {
   private sweeping = false;
   private closing = false;
 
+  /** Unauthenticated traffic only (maxPendingPerOrigin). */
+  private readonly cap?: PendingCap;
+
   constructor(private readonly options: OutboxOptions) {
     this.store = new OutboxStore(options.db);
+    if (options.maxPendingPerOrigin) this.cap = new PendingCap(options.maxPendingPerOrigin, this.store, options.channels);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
   }
@@ -107,64 +118,58 @@ export class Outbox {
     const rows = items.map((item) => ({
       conversationId: item.conversationId,
       channelId: item.channelId,
-      serviceUrl: item.serviceUrl,
-      audience: item.audience,
+      channel: item.channel,
+      address: JSON.stringify(item.address),
+      held: item.hold === true,
       activityId: randomUUID(),
       activity: JSON.stringify(item.activity),
       createdAt,
     }));
-    const capped = this.overCap(rows);
+    const capped = this.cap?.take(rows);
     if (capped) {
-      this.options.logger.warn({ conversationId: rows[0]?.conversationId, origin: capped }, 'outbox: too many undelivered messages for this serviceUrl; not kept');
+      this.options.logger.warn({ conversationId: rows[0]?.conversationId, origin: capped }, 'outbox: too many undelivered messages for this address; not kept');
       return rows.map((r) => ({ activityId: r.activityId, delivered: false }));
     }
     const ids = this.store.add(rows);
+    const conversations = new Map(rows.filter((r) => !r.held).map((r) => [pumpKey(r.channel, r.conversationId), r] as const));
     if (!attempt) {
       // Not forced: tried now only if nothing before them is waiting for its retry time.
-      for (const conversationId of new Set(rows.map((r) => r.conversationId))) if (!this.pumps.has(conversationId)) void this.kick(conversationId, false);
-      return rows.map((r) => ({ activityId: r.activityId, delivered: false }));
+      for (const [key, r] of conversations) if (!this.pumps.has(key)) void this.kick(r.channel, r.conversationId, false);
+      return rows.map((r) => ({ activityId: r.activityId, delivered: false, held: r.held || undefined }));
     }
-    const settled = ids.map((id, i) => this.waitFor(rows[i]!.conversationId, id));
-    for (const conversationId of new Set(rows.map((r) => r.conversationId))) void this.kick(conversationId, true);
+    const keys = rows.map((r) => pumpKey(r.channel, r.conversationId));
+    const settled = ids.map((id, i) => (rows[i]!.held ? Promise.resolve<Settled>({ delivered: false }) : this.waitFor(keys[i]!, id)));
+    for (const r of conversations.values()) void this.kick(r.channel, r.conversationId, true);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), waitMs);
     });
     const outcomes = await Promise.all(settled.map((p) => Promise.race([p, deadline])));
     clearTimeout(timer);
-    ids.forEach((id, i) => this.waiters.get(rows[i]!.conversationId)?.delete(id));
-    for (const row of rows) if (this.waiters.get(row.conversationId)?.size === 0) this.waiters.delete(row.conversationId);
-    return outcomes.map((outcome, i) => ({ activityId: rows[i]!.activityId, delivered: outcome?.delivered ?? false, response: outcome?.response }));
+    ids.forEach((id, i) => this.waiters.get(keys[i]!)?.delete(id));
+    for (const key of keys) if (this.waiters.get(key)?.size === 0) this.waiters.delete(key);
+    return outcomes.map((outcome, i) => ({
+      activityId: rows[i]!.activityId,
+      delivered: outcome?.delivered ?? false,
+      held: rows[i]!.held || undefined,
+      response: outcome?.response,
+    }));
   }
 
-  /** The origin whose undelivered count the rows would take past maxPendingPerOrigin (counted in when not). */
-  private overCap(rows: { serviceUrl: string }[]): string | undefined {
-    const cap = this.options.maxPendingPerOrigin;
-    if (!cap) return undefined;
-    if (!this.pendingByOrigin) {
-      this.pendingByOrigin = new Map();
-      for (const { service_url, n } of this.store.pendingByServiceUrl()) {
-        const origin = originOf(service_url);
-        this.pendingByOrigin.set(origin, (this.pendingByOrigin.get(origin) ?? 0) + n);
-      }
-    }
-    const adding = new Map<string, number>();
-    for (const row of rows) adding.set(originOf(row.serviceUrl), (adding.get(originOf(row.serviceUrl)) ?? 0) + 1);
-    for (const [origin, n] of adding) if ((this.pendingByOrigin.get(origin) ?? 0) + n > cap) return origin;
-    for (const [origin, n] of adding) this.pendingByOrigin.set(origin, (this.pendingByOrigin.get(origin) ?? 0) + n);
-    return undefined;
+  /**
+   * The held activities of a conversation (reach `next-message`), oldest first, removed from the outbox:
+   * the channel calls this at the start of the seller's next turn and answers with them. They count as
+   * delivered from then on (onDelivered listeners hear of each).
+   */
+  takeHeld(channel: string, conversationId: string): Partial<Activity>[] {
+    const rows = this.store.takeHeld(channel, conversationId);
+    return rows.map((row) => {
+      this.cap?.release(row);
+      const activity = { ...(JSON.parse(row.activity) as Partial<Activity>), id: row.activity_id };
+      this.emitDelivered({ channel, conversationId, activityId: row.activity_id, activity, retried: true });
+      return activity;
+    });
   }
-
-  /** A row left the pending state (delivered or given up). */
-  private released(serviceUrl: string): void {
-    if (!this.pendingByOrigin) return;
-    const origin = originOf(serviceUrl);
-    const left = (this.pendingByOrigin.get(origin) ?? 1) - 1;
-    if (left > 0) this.pendingByOrigin.set(origin, left);
-    else this.pendingByOrigin.delete(origin);
-  }
-
-  private pendingByOrigin?: Map<string, number>;
 
   /** Activity ids of a conversation still waiting for the channel, oldest first. */
   pendingActivityIds(conversationId: string): string[] {
@@ -202,8 +207,8 @@ export class Outbox {
     if (this.closing || this.sweeping) return;
     this.sweeping = true;
     try {
-      for (const conversationId of this.store.dueConversations(this.now(), 200)) {
-        if (!this.pumps.has(conversationId)) void this.kick(conversationId, false);
+      for (const { channel, conversationId } of this.store.dueConversations(this.now(), 200)) {
+        if (!this.pumps.has(pumpKey(channel, conversationId))) void this.kick(channel, conversationId, false);
       }
     } catch (error) {
       this.options.logger.error({ err: (error as Error).message }, 'outbox sweep failed');
@@ -212,16 +217,16 @@ export class Outbox {
     }
   }
 
-  private waitFor(conversationId: string, id: number): Promise<Settled> {
+  private waitFor(key: string, id: number): Promise<Settled> {
     return new Promise((resolve) => {
-      let forConversation = this.waiters.get(conversationId);
-      if (!forConversation) this.waiters.set(conversationId, (forConversation = new Map()));
+      let forConversation = this.waiters.get(key);
+      if (!forConversation) this.waiters.set(key, (forConversation = new Map()));
       forConversation.set(id, resolve);
     });
   }
 
-  private settle(conversationId: string, id: number, settled: Settled): void {
-    const forConversation = this.waiters.get(conversationId);
+  private settle(key: string, id: number, settled: Settled): void {
+    const forConversation = this.waiters.get(key);
     const resolve = forConversation?.get(id);
     if (!resolve) return;
     forConversation!.delete(id);
@@ -229,16 +234,17 @@ export class Outbox {
   }
 
   /** The conversation stopped at a failure: everyone waiting behind it learns now, not at their deadline. */
-  private settleAll(conversationId: string): void {
-    const forConversation = this.waiters.get(conversationId);
+  private settleAll(key: string): void {
+    const forConversation = this.waiters.get(key);
     if (!forConversation) return;
     for (const resolve of forConversation.values()) resolve({ delivered: false });
     forConversation.clear();
   }
 
   /** One delivery loop per conversation at a time; a kick while it runs makes it go round once more. */
-  private kick(conversationId: string, force: boolean): Promise<void> {
-    const running = this.pumps.get(conversationId);
+  private kick(channel: string, conversationId: string, force: boolean): Promise<void> {
+    const key = pumpKey(channel, conversationId);
+    const running = this.pumps.get(key);
     if (running) {
       running.again = true;
       running.force ||= force;
@@ -251,44 +257,46 @@ export class Outbox {
           pump.again = false;
           const forced = pump.force;
           pump.force = false;
-          const stopped = await this.pass(conversationId, forced);
+          const stopped = await this.pass(channel, conversationId, forced);
           // Those waiting behind a failure learn now, not at their deadline (unless a new send retries at once).
-          if (stopped && !(pump.again && pump.force)) this.settleAll(conversationId);
+          if (stopped && !(pump.again && pump.force)) this.settleAll(key);
         }
       } catch (error) {
         this.options.logger.error({ conversationId, err: (error as Error).message }, 'outbox delivery failed');
-        this.settleAll(conversationId);
+        this.settleAll(key);
       } finally {
-        this.pumps.delete(conversationId);
+        this.pumps.delete(key);
       }
     })();
-    this.pumps.set(conversationId, pump);
+    this.pumps.set(key, pump);
     return pump.done;
   }
 
   /** Delivers the conversation's pending activities oldest first; true when it stopped at one that failed. */
-  private async pass(conversationId: string, force: boolean): Promise<boolean> {
+  private async pass(channel: string, conversationId: string, force: boolean): Promise<boolean> {
+    const key = pumpKey(channel, conversationId);
     for (;;) {
       if (this.closing) return false;
-      const row = this.store.head(conversationId);
-      if (!row) return false;
+      const row = this.store.head(channel, conversationId);
+      // A held head waits for the seller's next turn (takeHeld); what is behind it waits too.
+      if (!row || row.held) return false;
       if (!force && row.next_attempt_at > this.now()) return false;
-      const activity = parseActivity(row.activity);
+      const activity = JSON.parse(row.activity) as Partial<Activity>;
       const attempt = await this.attempt(row, activity);
       if (attempt.ok) {
         this.store.delivered(row.id);
-        this.released(row.service_url);
-        const awaited = this.waiters.get(conversationId)?.has(row.id) ?? false;
-        this.settle(conversationId, row.id, { delivered: true, response: attempt.response });
-        this.emitDelivered({ conversationId, activityId: row.activity_id, activity, retried: !awaited });
+        this.cap?.release(row);
+        const awaited = this.waiters.get(key)?.has(row.id) ?? false;
+        this.settle(key, row.id, { delivered: true, response: attempt.response });
+        this.emitDelivered({ channel, conversationId, activityId: row.activity_id, activity, retried: !awaited });
         force = true; // the channel answers: go on with the rest
         continue;
       }
       const age = this.now() - row.created_at;
       if (attempt.permanent || age >= this.options.maxAgeMs) {
         this.store.fail(row.id, attempt.error);
-        this.released(row.service_url);
-        this.settle(conversationId, row.id, { delivered: false });
+        this.cap?.release(row);
+        this.settle(key, row.id, { delivered: false });
         this.options.logger.warn(
           { conversationId, activityId: row.activity_id, attempts: row.attempts + 1, err: attempt.error, permanent: attempt.permanent },
           'outbox: gave up on an activity',
@@ -299,7 +307,7 @@ export class Outbox {
       this.store.retry(row.id, this.now() + delay, attempt.error);
       const log = row.attempts === 0 ? this.options.logger.warn.bind(this.options.logger) : this.options.logger.debug.bind(this.options.logger);
       log({ conversationId, activityId: row.activity_id, attempts: row.attempts + 1, retryInMs: delay, err: attempt.error }, 'outbox: not delivered, will retry');
-      this.settle(conversationId, row.id, { delivered: false });
+      this.settle(key, row.id, { delivered: false });
       return true;
     }
   }
@@ -322,25 +330,18 @@ export class Outbox {
       }, this.options.attemptTimeoutMs);
     });
     const work = (async (): Promise<ResourceResponse> => {
-      const connector = await this.options.connectorFor(row.service_url, row.audience ?? undefined);
-      const conversationId = activity.conversation?.id ?? row.conversation_id;
-      const body = { ...activity, id: row.activity_id };
-      const options = { abortSignal: controller.signal };
-      // botbuilder's replyToActivity also sends the conversation id as an HTTP header, which Node
-      // refuses for characters outside Latin-1 (a Korean id, say); the plain send still carries
-      // replyToId in the body, so such conversations get their replies that way.
-      const response = activity.replyToId && HEADER_SAFE.test(conversationId)
-        ? await connector.conversations.replyToActivity(conversationId, activity.replyToId, body, options)
-        : await connector.conversations.sendToConversation(conversationId, body, options);
+      const channel = this.options.channels.get(row.channel);
+      // A channel switched off in this run (the web chat without LOCAL_WEBCHAT): kept until it is back or too old.
+      if (!channel) throw new DeliveryError(`no channel "${row.channel}" in this run`, false);
+      const response = await channel.push(parseAddress(row.address), { ...activity, id: row.activity_id }, controller.signal);
       return { id: response?.id ?? '' };
     })();
     work.catch(() => undefined); // settled by the race below; a late rejection is expected after a time-out
     try {
       return { ok: true, response: await Promise.race([work, timeout]) };
     } catch (error) {
-      const statusCode = (error as { statusCode?: unknown }).statusCode;
-      const message = error instanceof AttemptTimeout ? error.message : `${typeof statusCode === 'number' ? `${statusCode} ` : ''}${(error as Error).message ?? String(error)}`;
-      return { ok: false, permanent: typeof statusCode === 'number' && PERMANENT_STATUS.has(statusCode), error: message };
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, permanent: error instanceof DeliveryError && error.permanent, error: message };
     } finally {
       clearTimeout(timer);
       this.inFlight.delete(controller);
@@ -358,13 +359,7 @@ export class Outbox {
   }
 }
 
-/** What Node accepts in an HTTP header value. */
-const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
-
-function parseActivity(json: string): Partial<Activity> {
-  const activity = JSON.parse(json) as Partial<Activity> & { timestamp?: unknown; localTimestamp?: unknown };
-  // The connector's serializer wants dates as Date objects (JSON turned them into strings).
-  if (typeof activity.timestamp === 'string') activity.timestamp = new Date(activity.timestamp);
-  if (typeof activity.localTimestamp === 'string') activity.localTimestamp = new Date(activity.localTimestamp);
-  return activity;
+/** Pumps and waiters are per conversation of a channel: two channels may use the same conversation id. */
+function pumpKey(channel: string, conversationId: string): string {
+  return `${channel}\n${conversationId}`;
 }

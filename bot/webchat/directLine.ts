@@ -6,36 +6,21 @@
 //   POST /v3/directline/conversations/:id/activities          post an activity → {id}
 //   GET  /v3/directline/conversations/:id/activities?watermark=   activities after the watermark (long poll)
 //   POST /v3/directline/conversations/:id/upload?userId=      multipart: an activity + files
-//   GET  /webchat/uploads/:id                                 an uploaded file
+//   GET  /webchat/uploads/:id                                 an uploaded file (these two: uploadRoutes.ts)
 // Status codes as the client reads them: 403 for a missing, bad or expired token (or one for another
 // conversation), 404 for an unknown or ended conversation, 413/415 for uploads, 429 when rate limited.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
-import { join } from 'node:path';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { isPlainObject, jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
-import type { LocalChannel } from './channel';
+import type { WebChatChannel } from './channel';
 import type { ActivityFeed } from './feed';
-import { clientAddress, normalizeAddress } from '../clientAddress';
+import { clientAddress } from '../clientAddress';
 import { SlidingWindowLimiter } from './limits';
 import type { ConversationRow, WebChatStore } from './store';
 import { type TokenClaims, type TokenSigner, randomId } from './tokens';
-import {
-  ACCEPTED_TYPES,
-  type AcceptedType,
-  BodyTooLargeError,
-  MultipartError,
-  UPLOAD_LIMITS,
-  boundaryOf,
-  cleanFileName,
-  extensionOf,
-  parseMultipart,
-  readBody,
-  sniffType,
-} from './uploads';
+import { UploadRoutes } from './uploadRoutes';
 
 export const DIRECT_LINE_LIMITS = {
   /** New conversations per client address. */
@@ -56,7 +41,7 @@ export interface DirectLineDeps {
   logger: Logger;
   store: WebChatStore;
   feed: ActivityFeed;
-  channel: LocalChannel;
+  channel: WebChatChannel;
   signer: TokenSigner;
   uploadsDir: string;
   now: () => Date;
@@ -68,7 +53,7 @@ const startBody = z
   .looseObject({ locale: locale.optional(), user: z.looseObject({ id: z.string().max(256).optional(), name: z.string().max(256).optional() }).optional() })
   .optional();
 
-const clientActivity = z.looseObject({
+export const clientActivity = z.looseObject({
   type: z.enum(['message', 'event', 'typing', 'endOfConversation']),
   text: z.string().max(20000).optional(),
   textFormat: z.enum(['plain', 'markdown', 'xml']).optional(),
@@ -82,9 +67,8 @@ const clientActivity = z.looseObject({
   attachments: z.array(z.looseObject({ contentType: z.string().max(256).optional(), name: z.string().max(512).optional() })).max(20).optional(),
 });
 
-type ClientActivity = z.infer<typeof clientActivity>;
+export type ClientActivity = z.infer<typeof clientActivity>;
 
-const UPLOAD_ID = /^[A-Za-z0-9_-]{22}$/;
 /**
  * Sent by the page when it is closed or reloaded (pagehide): the conversation counts as abandoned unless
  * the page asks for it again within WEBCHAT_LEAVE_SECONDS (a reload does at once). Not passed to the bot.
@@ -110,7 +94,11 @@ export class DirectLineApi {
   /** Conversations whose page was closed, with the timer that ends them (see LEAVING_EVENT). */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly deps: DirectLineDeps) {}
+  private readonly uploads: UploadRoutes;
+
+  constructor(private readonly deps: DirectLineDeps) {
+    this.uploads = new UploadRoutes(deps, this);
+  }
 
   /** Stops the timers of closed pages (shutting down: a page closed just before is not taken as gone). */
   close(): void {
@@ -132,8 +120,12 @@ export class DirectLineApi {
     server.get(`${base}/conversations/:conversationId`, handle(this.reconnect));
     server.post(`${base}/conversations/:conversationId/activities`, ...json, handle(this.postActivity));
     server.get(`${base}/conversations/:conversationId/activities`, handle(this.getActivities));
-    server.post(`${base}/conversations/:conversationId/upload`, handle(this.upload));
-    server.get('/webchat/uploads/:uploadId', handle(this.serveUpload));
+    server.post(`${base}/conversations/:conversationId/upload`, async (req: Request, res: Response) => {
+      await this.uploads.upload(req, res);
+    });
+    server.get('/webchat/uploads/:uploadId', async (req: Request, res: Response) => {
+      await this.uploads.serve(req, res);
+    });
   }
 
   // --- tokens and conversations ---
@@ -208,7 +200,7 @@ export class DirectLineApi {
       recipient: this.deps.channel.bot,
       conversation: { id: conversation.id },
       membersAdded: [this.deps.channel.bot, user],
-    }, conversation.serviceUrl);
+    });
     return true;
   }
 
@@ -222,7 +214,7 @@ export class DirectLineApi {
    * forged or expired, 404 when its conversation is unknown or ended. `beforeRefusal` runs just before
    * such an answer (to set its headers).
    */
-  private authorize(
+  authorize(
     req: Request,
     res: Response,
     pathConversationId?: string,
@@ -292,13 +284,13 @@ export class DirectLineApi {
     const timer = setTimeout(() => {
       this.leaving.delete(conversation.id);
       const activity = this.buildUserActivity({ type: 'endOfConversation' }, claims, conversation);
-      void this.deps.channel.runTurn({ ...activity, id: randomId(), timestamp: this.deps.now().toISOString(), conversation: { id: conversation.id } }, conversation.serviceUrl);
+      void this.deps.channel.runTurn({ ...activity, id: randomId(), timestamp: this.deps.now().toISOString(), conversation: { id: conversation.id } });
     }, this.deps.config.WEBCHAT_LEAVE_SECONDS * 1000);
     timer.unref();
     this.leaving.set(conversation.id, timer);
   }
 
-  private allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): boolean {
+  allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): boolean {
     const verdict = this.activityLimiter.take(conversationId);
     if (verdict.allowed) return true;
     beforeRefusal?.();
@@ -308,7 +300,7 @@ export class DirectLineApi {
   }
 
   /** The activity as the channel vouches for it: ids, sender and addresses come from the token, not the page. */
-  private buildUserActivity(input: ClientActivity, claims: TokenClaims, conversation: ConversationRow): Record<string, unknown> {
+  buildUserActivity(input: ClientActivity, claims: TokenClaims, conversation: ConversationRow): Record<string, unknown> {
     const activity: Record<string, unknown> = {
       type: input.type,
       channelId: 'webchat',
@@ -331,13 +323,13 @@ export class DirectLineApi {
   }
 
   /** Appends the seller's activity (the echo the page waits for), answers {id}, then runs the bot's turn. */
-  private deliver(req: Request, res: Response, conversation: ConversationRow, activity: Record<string, unknown>): void {
+  deliver(req: Request, res: Response, conversation: ConversationRow, activity: Record<string, unknown>): void {
     const stored = this.deps.feed.append(conversation.id, activity);
     if (!stored) return sendError(res, 404, 'NotFound', 'the conversation is unknown or has ended');
     res.status(200);
     res.json({ id: stored.activity.id });
     const client = clientAddress(req, this.deps.config.TRUSTED_PROXIES);
-    void this.deps.channel.runTurn({ ...stored.activity, conversation: { id: conversation.id } }, conversation.serviceUrl, client);
+    void this.deps.channel.runTurn({ ...stored.activity, conversation: { id: conversation.id } }, client);
   }
 
   /** Long polls open per conversation (WEBCHAT_POLLS_PER_TOKEN). */
@@ -380,146 +372,5 @@ export class DirectLineApi {
       if (left > 0) this.polls.set(conversationId, left);
       else this.polls.delete(conversationId);
     }
-  }
-
-  // --- uploads ---
-
-  private async upload(req: Request, res: Response): Promise<void> {
-    // Token, then rate limit, then the body: a refused upload is answered before any of its (up to
-    // 10 MB) body is read, and every attempt counts against the conversation's limit, whatever its fate.
-    const unread = () => this.leaveBodyUnread(req, res);
-    const access = this.authorize(req, res, String(req.params.conversationId), unread);
-    if (!access) return;
-    if (!this.allowActivity(res, access.conversation.id, unread)) return;
-    const boundary = boundaryOf(req.header('content-type'));
-    if (!boundary) {
-      unread();
-      return sendError(res, 415, 'UnsupportedMediaType', 'expected multipart/form-data');
-    }
-    let body: Buffer;
-    try {
-      body = await readBody(req, UPLOAD_LIMITS.maxRequestBytes);
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        if (error.abandoned) {
-          res.header('Connection', 'close');
-          res.once('finish', () => req.socket.destroy());
-        }
-        return sendError(res, 413, 'PayloadTooLarge', `files may be at most ${UPLOAD_LIMITS.maxFileBytes / 1024 / 1024} MB each`);
-      }
-      throw error;
-    }
-    let parts;
-    try {
-      parts = parseMultipart(body, boundary);
-    } catch (error) {
-      if (error instanceof MultipartError) return sendError(res, 400, 'BadRequest', error.message);
-      throw error;
-    }
-    const activityPart = parts.find((p) => p.name === 'activity');
-    const files = parts.filter((p) => p !== activityPart && (p.name === 'file' || p.fileName !== undefined));
-    if (files.length === 0) return sendError(res, 400, 'BadRequest', 'no file in the upload');
-    if (files.length > UPLOAD_LIMITS.maxFiles) return sendError(res, 413, 'PayloadTooLarge', `at most ${UPLOAD_LIMITS.maxFiles} files at once`);
-    let input: ClientActivity = { type: 'message' };
-    if (activityPart) {
-      if (activityPart.data.length > UPLOAD_LIMITS.maxActivityBytes) return sendError(res, 413, 'PayloadTooLarge', 'the activity part is too large');
-      let json: unknown;
-      try {
-        json = JSON.parse(activityPart.data.toString('utf8'));
-      } catch {
-        return sendError(res, 400, 'BadRequest', 'the activity part is not JSON');
-      }
-      const parsed = clientActivity.safeParse(json);
-      if (!parsed.success || parsed.data.type !== 'message') return sendError(res, 400, 'BadRequest', 'the activity part must be a message activity');
-      input = parsed.data;
-    }
-    const checked: { data: Buffer; type: AcceptedType; name: string }[] = [];
-    for (const file of files) {
-      if (file.data.length > UPLOAD_LIMITS.maxFileBytes) {
-        return sendError(res, 413, 'PayloadTooLarge', `"${cleanFileName(file.fileName, 'image/png')}" is larger than ${UPLOAD_LIMITS.maxFileBytes / 1024 / 1024} MB`);
-      }
-      const type = sniffType(file.data);
-      if (!type) return sendError(res, 415, 'UnsupportedMediaType', `only ${ACCEPTED_TYPES.join(', ')} files can be sent`);
-      checked.push({ data: file.data, type, name: cleanFileName(file.fileName, type) });
-    }
-
-    const origin = this.uploadOrigin(req);
-    const attachments: Record<string, unknown>[] = [];
-    await mkdir(this.deps.uploadsDir, { recursive: true, mode: 0o700 });
-    for (const file of checked) {
-      const id = randomId();
-      const fileName = `${id}.${extensionOf(file.type)}`;
-      await writeFile(join(this.deps.uploadsDir, fileName), file.data, { mode: 0o600 });
-      this.deps.store.addUpload({
-        id,
-        conversationId: access.conversation.id,
-        name: file.name,
-        contentType: file.type,
-        size: file.data.length,
-        file: fileName,
-        createdAt: this.deps.now().toISOString(),
-      });
-      const contentUrl = `${origin}/webchat/uploads/${id}`;
-      // Web Chat shows the seller's own picture from thumbnailUrl only: point it at the stored file.
-      attachments.push({ contentType: file.type, contentUrl, name: file.name, ...(file.type.startsWith('image/') ? { thumbnailUrl: contentUrl } : {}) });
-    }
-    const activity = this.buildUserActivity(input, access.claims, access.conversation);
-    activity.attachments = attachments;
-    this.deps.logger.info({ conversationId: access.conversation.id, files: attachments.length }, 'web chat upload');
-    this.deliver(req, res, access.conversation, activity);
-  }
-
-  /**
-   * For an upload refused before its body is read. A body declared small (Content-Length) is left to
-   * Node, which discards it and keeps the connection; any other is never read: `Connection: close`, and
-   * the socket is closed once the answer is out.
-   */
-  private leaveBodyUnread(req: Request, res: Response): void {
-    const declared = Number(req.header('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared >= 0 && declared <= DIRECT_LINE_LIMITS.bodyBytes) return;
-    res.header('Connection', 'close');
-    res.once('finish', () => req.socket.destroy());
-  }
-
-  /**
-   * Where upload links start (the seller's page and the agent open them). Never the uploader's Host
-   * header as such: anyone can write any host there. It is kept only when it names this server as the
-   * connection reached it (`localhost` or the socket's own local address, with its port), so a page
-   * opened at http://localhost:3978/ gets links its CSP ('self') lets it load; otherwise the channel's
-   * own serviceUrl. Behind a reverse proxy neither is an address the seller's browser or the agent can
-   * open: PUBLIC_BASE_URL, when set, is.
-   */
-  private uploadOrigin(req: Request): string {
-    if (this.deps.config.PUBLIC_BASE_URL) return this.deps.config.PUBLIC_BASE_URL;
-    const own = this.deps.channel.serviceUrl().replace(/\/$/, '');
-    const port = req.socket.localPort;
-    const local = normalizeAddress(req.socket.localAddress ?? '');
-    if (!port || !isIP(local)) return own;
-    const host = String(req.header('host') ?? '').toLowerCase();
-    const names = [`localhost:${port}`, `${isIP(local) === 6 ? `[${local}]` : local}:${port}`];
-    if (!names.includes(host)) return own;
-    return `${req.isSecure() ? 'https' : 'http'}://${host}`;
-  }
-
-  private async serveUpload(req: Request, res: Response): Promise<void> {
-    const id = String(req.params.uploadId ?? '');
-    const upload = UPLOAD_ID.test(id) ? this.deps.store.getUpload(id) : undefined;
-    if (!upload) return sendError(res, 404, 'NotFound', 'no such file');
-    let data: Buffer;
-    try {
-      data = await readFile(join(this.deps.uploadsDir, upload.file));
-    } catch {
-      return sendError(res, 404, 'NotFound', 'the file is gone');
-    }
-    const image = upload.contentType.startsWith('image/');
-    res.writeHead(200, {
-      'Content-Type': upload.contentType,
-      'Content-Length': String(data.length),
-      'Content-Disposition': `${image ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(upload.name)}`,
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox",
-      'Cache-Control': 'private, max-age=86400, immutable',
-    });
-    res.end(data);
   }
 }

@@ -7,7 +7,6 @@ export interface ConversationRow {
   id: string;
   userId: string;
   locale: string | null;
-  serviceUrl: string | null;
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -32,6 +31,15 @@ export interface StoredActivity {
 /** Direct Line activity ids look like `<conversationId>|0000012`; the number is the watermark. */
 export function activityId(conversationId: string, seq: number): string {
   return `${conversationId}|${String(seq).padStart(7, '0')}`;
+}
+
+/**
+ * For migrations of other tables: a query of every serviceUrl the web chat gave the bot before the
+ * channel port (its rows there are the web chat's). service_url is no longer written.
+ */
+export function webChatServiceUrlsSql(db: Database): string {
+  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'webchat_conversations'`).get();
+  return exists ? 'SELECT service_url FROM webchat_conversations WHERE service_url IS NOT NULL' : 'SELECT NULL WHERE 0';
 }
 
 export class WebChatStore {
@@ -80,8 +88,6 @@ export class WebChatStore {
       ),
       getConversation: db.prepare<[string], Record<string, unknown>>(`SELECT * FROM webchat_conversations WHERE id = ?`),
       markStarted: db.prepare(`UPDATE webchat_conversations SET started_at = ?, locale = coalesce(?, locale) WHERE id = ? AND started_at IS NULL`),
-      setServiceUrl: db.prepare(`UPDATE webchat_conversations SET service_url = ? WHERE id = ? AND (service_url IS NULL OR service_url <> ?)`),
-      serviceUrls: db.prepare<[], { service_url: string }>(`SELECT DISTINCT service_url FROM webchat_conversations WHERE service_url IS NOT NULL`),
       nextSeq: db.prepare<[string, string], { last_seq: number }>(
         `UPDATE webchat_conversations SET last_seq = last_seq + 1, updated_at = ? WHERE id = ? AND ended_at IS NULL RETURNING last_seq`,
       ),
@@ -120,7 +126,6 @@ export class WebChatStore {
       id: row.id as string,
       userId: row.user_id as string,
       locale: (row.locale as string | null) ?? null,
-      serviceUrl: (row.service_url as string | null) ?? null,
       createdAt: row.created_at as string,
       startedAt: (row.started_at as string | null) ?? null,
       endedAt: (row.ended_at as string | null) ?? null,
@@ -131,15 +136,6 @@ export class WebChatStore {
   /** True the first time only: the caller then tells the bot that the seller joined. */
   markStarted(id: string, locale: string | undefined, now: Date): boolean {
     return withBusyRetry(() => this.statements.markStarted.run(now.toISOString(), locale ?? null, id).changes === 1);
-  }
-
-  setServiceUrl(id: string, serviceUrl: string): void {
-    withBusyRetry(() => this.statements.setServiceUrl.run(serviceUrl, id, serviceUrl));
-  }
-
-  /** Every serviceUrl this data directory has given the bot (the port may differ between runs). */
-  knownServiceUrls(): string[] {
-    return this.statements.serviceUrls.all().map((r) => r.service_url);
   }
 
   /**

@@ -135,3 +135,23 @@ test('closing the tab for good leaves the chat; a reload does not', async () => 
   await agent.reply('아직 계시죠?');
   await staying.page.locator('.agent-activity', { hasText: '아직 계시죠?' }).waitFor();
 });
+
+test('an endOfConversation in the feed (새 상담 whose echo beats the reload) is not rendered and raises no error', async () => {
+  const seller = new SellerPage((await newPerson(browser, { width: 360, height: 740 })).page);
+  await seller.open(bot.url);
+  await seller.botSays(knowledge.text('welcome', 'ko').split('\n')[0]!);
+  // What 새 상담 posts, but without the reload that usually hides its echo.
+  const status = await seller.page.evaluate(async () => {
+    const page = globalThis as unknown as { localStorage: { getItem(key: string): string | null } };
+    const session = JSON.parse(page.localStorage.getItem('sellerSupport.webchat.v1') ?? '{}') as { conversationId: string; token: string };
+    const res = await fetch(`/v3/directline/conversations/${encodeURIComponent(session.conversationId)}/activities`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${session.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ type: 'endOfConversation', code: 'userCancelled' }),
+    });
+    return res.status;
+  });
+  expect(status).toBe(200);
+  await seller.page.waitForTimeout(1500); // the long poll brings the echo
+  expect(pageProblems(seller.page)).toEqual([]);
+});

@@ -77,11 +77,11 @@ test('a 360 px phone: the layout fits, and buttons, hero cards and typing render
     bot: { id: 'seller-support-bot', name: '스마트스토어 고객센터' },
     user: { id: await userIdOf(page), name: '' },
   };
-  await bot.app.adapter.continueConversationAsync('', reference, async (context) => {
+  await bot.app.channels.continueConversation(reference, async (context) => {
     await context.sendActivity({ type: 'typing' });
   });
   await page.locator('.webchat__typing-indicator').waitFor();
-  await bot.app.adapter.continueConversationAsync('', reference, async (context) => {
+  await bot.app.channels.continueConversation(reference, async (context) => {
     await context.sendActivity({
       type: 'message',
       attachments: [

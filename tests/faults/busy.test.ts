@@ -54,7 +54,7 @@ test('every store write waits out a lock held by another connection (withBusyRet
   const outbox = new Outbox({
     db,
     logger: createLogger('silent'),
-    connectorFor: () => Promise.reject(new Error('not used')),
+    channels: { get: () => undefined },
     attemptTimeoutMs: 100,
     retryBaseMs: 100,
     retryMaxMs: 100,
@@ -78,7 +78,7 @@ test('every store write waits out a lock held by another connection (withBusyRet
     )],
     ['ticket', () => handoff.createDraftTicket('t', 'test', 'ko', new Date().toISOString(), '260101')],
     ['agent message', () => handoff.addAgentMessage('c', null, '민지', '안녕하세요', new Date().toISOString())],
-    ['outbox', () => outbox.store.add([{ conversationId: 'c', channelId: 'test', serviceUrl: 'http://127.0.0.1:1/', activityId: 'a1', activity: '{}', createdAt: Date.now() }])],
+    ['outbox', () => outbox.store.add([{ conversationId: 'c', channelId: 'test', channel: 'test', address: '{}', activityId: 'a1', activity: '{}', createdAt: Date.now() }])],
     ['web chat', () => webChat.createConversation('w', 'u', 'ko-KR', new Date())],
   ];
   for (const [name, write] of writes) {

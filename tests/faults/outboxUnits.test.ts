@@ -1,37 +1,30 @@
 // The outbox on its own, with a scripted channel: order per conversation, retries with the same activity
 // id, capped exponential backoff, giving up (permanent refusals, too old), and resuming after a restart.
-import type { ConnectorClient } from 'botframework-connector';
+import { type Channel, DeliveryError } from '../../bot/channels/port';
 import { createLogger } from '../../bot/logger';
 import { Outbox, type OutboxOptions } from '../../bot/outbox';
 import { type Database, openDatabase } from '../../bot/storage/database';
 
 type Behaviour = 'ok' | 'fail' | 404 | 'hang';
 
-/** A fake channel: records what it took; `next` decides how each call goes (default ok). */
+/** A fake channel (the port's push): records what it took; `behaviour` decides how each call goes (default ok). */
 class FakeChannel {
   readonly taken: { conversationId: string; id: string; text: string }[] = [];
   readonly calls: { conversationId: string; id: string; text: string }[] = [];
   behaviour: (call: { conversationId: string; text: string }) => Behaviour = () => 'ok';
+  reach: Channel['reach'] = () => 'push';
 
-  connector(): ConnectorClient {
-    const send = async (conversationId: string, activity: { id: string; text: string }, options?: { abortSignal?: AbortSignal }) => {
-      const call = { conversationId, id: activity.id, text: activity.text };
-      this.calls.push(call);
-      await new Promise((r) => setImmediate(r));
-      const how = this.behaviour(call);
-      if (how === 'fail') throw Object.assign(new Error('Service Unavailable'), { statusCode: 503 });
-      if (how === 404) throw Object.assign(new Error('conversation gone'), { statusCode: 404 });
-      if (how === 'hang') return new Promise((_, reject) => options?.abortSignal?.addEventListener('abort', () => reject(new Error('aborted'))));
-      this.taken.push(call);
-      return { id: `ch-${this.taken.length}` };
-    };
-    return {
-      conversations: {
-        sendToConversation: send,
-        replyToActivity: (conversationId: string, _replyTo: string, activity: { id: string; text: string }, options?: { abortSignal?: AbortSignal }) => send(conversationId, activity, options),
-      },
-    } as unknown as ConnectorClient;
-  }
+  readonly push: Channel['push'] = async (address, activity, signal) => {
+    const call = { conversationId: String(address.conversationId), id: String(activity.id), text: String(activity.text) };
+    this.calls.push(call);
+    await new Promise((r) => setImmediate(r));
+    const how = this.behaviour(call);
+    if (how === 'fail') throw new DeliveryError('503 Service Unavailable', false);
+    if (how === 404) throw new DeliveryError('404 conversation gone', true);
+    if (how === 'hang') return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    this.taken.push(call);
+    return { id: `ch-${this.taken.length}` };
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -40,7 +33,7 @@ function outboxOn(db: Database, channel: FakeChannel, options: Partial<OutboxOpt
   return new Outbox({
     db,
     logger: createLogger('silent'),
-    connectorFor: async () => channel.connector(),
+    channels: { get: (name) => (name === 'test' ? (channel as unknown as Channel) : undefined) },
     attemptTimeoutMs: 200,
     retryBaseMs: 40,
     retryMaxMs: 160,
@@ -49,10 +42,12 @@ function outboxOn(db: Database, channel: FakeChannel, options: Partial<OutboxOpt
   });
 }
 
-const item = (conversationId: string, text: string) => ({
+const item = (conversationId: string, text: string, hold = false) => ({
+  channel: 'test',
   conversationId,
   channelId: 'test',
-  serviceUrl: 'http://127.0.0.1:9/',
+  address: { conversationId },
+  hold,
   activity: { type: 'message', text, conversation: { id: conversationId } as never },
 });
 
@@ -108,19 +103,19 @@ test('capped exponential backoff with jitter, counted on the oldest undelivered 
   await outbox.send([item('c', 'c1')], 500);
   const delays: number[] = [];
   for (let i = 0; i < 6; i++) {
-    const head = outbox.store.head('c')!;
+    const head = outbox.store.head('test', 'c')!;
     delays.push(head.next_attempt_at - now);
     now = head.next_attempt_at;
     outbox.sweep();
-    await until(() => outbox.store.head('c')!.attempts === head.attempts + 1, 'the retry');
+    await until(() => outbox.store.head('test', 'c')!.attempts === head.attempts + 1, 'the retry');
   }
   expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
   // Jitter: between half and all of the delay.
   random = 0;
-  now = outbox.store.head('c')!.next_attempt_at;
+  now = outbox.store.head('test', 'c')!.next_attempt_at;
   outbox.sweep();
-  await until(() => outbox.store.head('c')!.attempts === 8, 'the retry');
-  expect(outbox.store.head('c')!.next_attempt_at - now).toBe(4000);
+  await until(() => outbox.store.head('test', 'c')!.attempts === 8, 'the retry');
+  expect(outbox.store.head('test', 'c')!.next_attempt_at - now).toBe(4000);
   // Not due yet: a sweep does not try.
   const calls = channel.calls.length;
   outbox.sweep();
@@ -182,5 +177,44 @@ test('after a restart, what was left undelivered is delivered from the table', a
   after.start();
   await until(() => channel.taken.length === 2, 'the resumed delivery');
   expect(channel.taken.map((c) => c.text)).toEqual(['r1', 'r2']);
+  await after.close();
+});
+
+test('reach next-message: rows are held, never tried on a timer or after a restart, until the channel takes them in the next turn', async () => {
+  const db = openDatabase(':memory:');
+  const channel = new FakeChannel();
+  const before = outboxOn(db, channel);
+  before.start();
+  const held = await before.send([item('k', 'k1', true), item('k', 'k2', true)], 500);
+  expect(held.map((r) => [r.delivered, r.held])).toEqual([
+    [false, true],
+    [false, true],
+  ]);
+  // Another conversation of the same channel is pushed as usual.
+  expect((await before.send([item('p', 'p1')], 500))[0]!.delivered).toBe(true);
+  await sleep(150); // several sweeps (retryBaseMs 40)
+  expect(channel.calls.map((c) => c.text)).toEqual(['p1']);
+  expect(before.pendingActivityIds('k')).toEqual(held.map((r) => r.activityId));
+  await before.close();
+
+  const after = outboxOn(db, channel);
+  after.start();
+  const delivered: { text: unknown; retried: boolean }[] = [];
+  after.onDelivered((e) => delivered.push({ text: e.activity.text, retried: e.retried }));
+  await sleep(150);
+  expect(channel.calls.map((c) => c.text)).toEqual(['p1']);
+  // The seller writes: the channel takes them (in order, with their outbox ids) to answer in that turn.
+  expect(after.takeHeld('other', 'k')).toEqual([]);
+  const taken = after.takeHeld('test', 'k');
+  expect(taken.map((a) => [a.text, a.id])).toEqual([
+    ['k1', held[0]!.activityId],
+    ['k2', held[1]!.activityId],
+  ]);
+  expect(delivered).toEqual([
+    { text: 'k1', retried: true },
+    { text: 'k2', retried: true },
+  ]);
+  expect(after.pendingCounts().size).toBe(0);
+  expect(after.takeHeld('test', 'k')).toEqual([]);
   await after.close();
 });

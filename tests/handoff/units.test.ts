@@ -7,6 +7,7 @@ import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuild
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
 import { ConversationQueue } from '../../bot/conversationQueue';
+import { Channels } from '../../bot/channels';
 import { ConversationReferences } from '../../bot/conversationReferences';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
@@ -176,14 +177,13 @@ describe('handoff.status', () => {
     const config = loadConfig({ DATA_DIR: dataDir, ...env });
     const db = openDatabase(':memory:');
     const logger = createLogger('silent');
-    const outbox = new Outbox({ db, logger, connectorFor: () => Promise.reject(new Error('not used')), attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
+    const outbox = new Outbox({ db, logger, channels: { get: () => undefined }, attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
     const hub = new HandoffHub({
       config,
       logger,
       knowledge,
       db,
-      adapter: new TestAdapter() as never,
-      references: new ConversationReferences(db),
+      channels: new Channels(new ConversationReferences(db)),
       transcripts: new SqliteTranscriptStore(db),
       now: () => new Date('2026-05-01T03:00:00Z'),
       classifier,

@@ -119,7 +119,7 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
       const outbox = new Outbox({
         db,
         logger,
-        connectorFor: () => Promise.reject(new Error('not used')),
+        channels: { get: () => undefined },
         attemptTimeoutMs: 100,
         retryBaseMs: 100,
         retryMaxMs: 100,
@@ -141,10 +141,10 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
       handoff.close(recentClosed.id, 'agent', daysAgo(2).toISOString(), ['waiting']);
       // An outbox row given up on long ago, and one still pending (never purged: it is still being retried).
       outbox.store.add([
-        { conversationId: 'o1', channelId: 'test', serviceUrl: 'http://127.0.0.1:1/', activityId: 'gone', activity: '{}', createdAt: daysAgo(40).getTime() },
-        { conversationId: 'o2', channelId: 'test', serviceUrl: 'http://127.0.0.1:1/', activityId: 'pending', activity: '{}', createdAt: daysAgo(40).getTime() },
+        { conversationId: 'o1', channelId: 'test', channel: 'test', address: '{}', activityId: 'gone', activity: '{}', createdAt: daysAgo(40).getTime() },
+        { conversationId: 'o2', channelId: 'test', channel: 'test', address: '{}', activityId: 'pending', activity: '{}', createdAt: daysAgo(40).getTime() },
       ]);
-      outbox.store.fail(outbox.store.head('o1')!.id, 'gone');
+      outbox.store.fail(outbox.store.head('test', 'o1')!.id, 'gone');
       // Web chat: an idle conversation with an upload, and an active one.
       const uploads = join(dir, 'uploads');
       mkdirSync(uploads);

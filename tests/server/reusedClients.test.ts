@@ -2,7 +2,7 @@
 // UserTokenClient per app id, with authentication itself left to botbuilder.
 import { type Activity, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import { ClaimsIdentity } from 'botframework-connector';
-import { ClientReusingAuthentication } from '../../bot/reusedClients';
+import { ClientReusingAuthentication } from '../../bot/channels/botframework/reusedClients';
 
 const activity = (serviceUrl: string) => ({ type: 'message', channelId: 'test', serviceUrl, conversation: { id: 'c' } }) as Activity;
 

@@ -4,7 +4,7 @@
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import { readRows } from '../support/readRows';
 import { type RunningBot, message, post, startBot } from '../support/botServer';
 import { AGENT_TOKENS, MINJI, accept, api, conversationPath, queue } from '../handoff/helpers';
 
@@ -21,22 +21,17 @@ afterAll(async () => {
   await bot?.stop();
 });
 
-function read<T>(sql: string): T[] {
-  const db = new BetterSqlite3(join(bot.dataDir, 'bot.sqlite'), { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
+const read = <T>(sql: string): T[] => readRows<T>(bot.dataDir, sql);
 
 test('the references table is keyed by channel now, and the old row got its channel', () => {
   expect(read("SELECT name FROM migrations WHERE name LIKE 'conversation-references/%' ORDER BY name")).toEqual([
     { name: 'conversation-references/001-create' },
     { name: 'conversation-references/002-channel-key' },
+    { name: 'conversation-references/003-owning-channel' },
   ]);
-  expect(read('SELECT channel_id, conversation_id, service_origin FROM conversation_references')).toEqual([
-    { channel_id: 'emulator', conversation_id: 'legacy-1', service_origin: 'http://127.0.0.1:9' },
+  // Owned by the Bot Framework channel (bot/channels): its serviceUrl is not one the built-in web chat issued.
+  expect(read('SELECT channel_id, conversation_id, service_origin, channel FROM conversation_references')).toEqual([
+    { channel_id: 'emulator', conversation_id: 'legacy-1', service_origin: 'http://127.0.0.1:9', channel: 'botframework' },
   ]);
 });
 
@@ -46,11 +41,12 @@ test('the waiting seller is still in the queue; accepting reaches them through t
   const accepted = await accept(bot, MINJI, 'legacy-1');
   expect(accepted.status).toBe(200);
   // The fixture's channel (port 9) is not there: the "agent joined" message is kept for it, addressed by the old reference.
-  const rows = read<{ service_url: string; channel_id: string }>(
-    "SELECT service_url, channel_id FROM outbox_messages WHERE conversation_id = 'legacy-1' AND status = 'pending' ORDER BY id",
+  // Rows of before the channel port became Bot Framework rows addressed by their serviceUrl, like the new one.
+  const rows = read<{ service_url: string; channel_id: string; channel: string }>(
+    "SELECT json_extract(address, '$.serviceUrl') AS service_url, channel_id, channel FROM outbox_messages WHERE conversation_id = 'legacy-1' AND status = 'pending' ORDER BY id",
   );
   expect(rows.length).toBe(pendingBefore + 1);
-  expect(rows.at(-1)).toEqual({ service_url: 'http://127.0.0.1:9/', channel_id: 'emulator' });
+  for (const row of rows) expect(row).toEqual({ service_url: 'http://127.0.0.1:9/', channel_id: 'emulator', channel: 'botframework' });
 });
 
 test('the seller goes on from the same channel; nobody else can take the conversation', async () => {

@@ -264,7 +264,7 @@ test('proactive messages (an agent via continueConversationAsync) land in the co
     bot: { id: 'seller-support-bot', name: '스마트스토어 고객센터' },
     user: { id: client.userId, name: '' },
   };
-  await bot.app.adapter.continueConversationAsync('', reference, async (context) => {
+  await bot.app.channels.continueConversation(reference, async (context) => {
     await context.sendActivity({ type: 'typing' });
     // As the handoff hub does: the agent's name on from.name (set after botbuilder fills in `from`).
     context.onSendActivities(async (_ctx, activities, next) => {
@@ -343,7 +343,7 @@ test('a reply sent while the server shuts down (after it stopped listening) is k
     user: { id: client.userId, name: '' },
   };
   await new Promise<void>((resolve) => first.app.server.close(() => resolve()));
-  await first.app.adapter.continueConversationAsync('', reference, async (context) => {
+  await first.app.channels.continueConversation(reference, async (context) => {
     await context.sendActivity('마지막 답변');
   });
   await first.stop({ keepData: true });

@@ -237,6 +237,12 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
           messageId: result.message.id,
         });
         return;
+      case 'held':
+        // The seller's channel answers only their next message (KakaoTalk without its Event API): the
+        // message waits in the outbox; a `message` event with delivered: true follows once they write.
+        res.status(202);
+        res.json({ delivered: false, pending: 'next_message', messageId: result.message.id });
+        return;
       case 'seller_left':
         res.status(410);
         res.json({ code: 'SellerLeft', message: 'the seller left the conversation; the message is kept as undelivered', delivered: false, messageId: result.message.id });

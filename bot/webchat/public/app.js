@@ -176,8 +176,12 @@
   var activityMiddleware = function () {
     return function (next) {
       return function () {
+        var activity = arguments[0] && arguments[0].activity;
+        // The page's own 새 상담 (endOfConversation) can come back in the last poll before the reload:
+        // nothing to show, and Web Chat has no renderer for it (it would throw).
+        if (activity && activity.type === 'endOfConversation') return false;
         var render = next.apply(null, arguments);
-        var name = agentName(arguments[0] && arguments[0].activity);
+        var name = agentName(activity);
         if (!render || !name) return render;
         return function () {
           return h(

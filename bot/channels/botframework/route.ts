@@ -2,29 +2,28 @@
 // one turn at a time per conversation.
 import type { Activity, TurnContext } from 'botbuilder';
 import type { AuthenticateRequestResult } from 'botframework-connector';
-import type { BotAdapter } from './adapter';
 import type { Server } from 'restify';
 import { KNOWN_ACTIVITY_TYPES, activitySchema, isAllowedServiceUrl } from './activitySchema';
-import type { Config } from './config';
-import { type ConversationQueue, conversationKey } from './conversationQueue';
-import { clientAddress, setActivityClient } from './clientAddress';
-import { isPlainObject, jsonBody, sendError } from './http';
-import type { Logger } from './logger';
-import { RateLimiter, sendTooManyRequests } from './rateLimit';
-import { LOCAL_CHANNEL_ID } from './webchat/channel';
+import type { Config } from '../../config';
+import { type ConversationQueue, conversationKey } from '../../conversationQueue';
+import { clientAddress, setActivityClient } from '../../clientAddress';
+import { isPlainObject, jsonBody, sendError } from '../../http';
+import type { Logger } from '../../logger';
+import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
+import type { BotFrameworkChannelAdapter } from './adapter';
 
 export interface MessagesRouteDeps {
   config: Config;
   logger: Logger;
-  adapter: BotAdapter;
+  adapter: BotFrameworkChannelAdapter;
   queue: ConversationQueue;
   runTurn: (context: TurnContext) => Promise<void>;
-  /** Set once the built-in web chat runs: whether a conversation id is one of its own. */
-  isBuiltInWebChatConversation?: (conversationId: string) => boolean;
+  /** Whether another channel (the built-in web chat, say) owns this conversation. */
+  ownedElsewhere: (channelId: string, conversationId: string) => boolean;
 }
 
 /** Channels with their own way in (the built-in web chat in-process, messenger platforms by webhook). */
-const RESERVED_CHANNEL_IDS = new Set([LOCAL_CHANNEL_ID, 'kakao', 'talktalk']);
+const RESERVED_CHANNEL_IDS = new Set(['webchat', 'kakao', 'talktalk']);
 
 export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): void {
   const { config, logger, adapter, queue } = deps;
@@ -88,10 +87,10 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       sendError(res, 500, 'InternalError', 'the activity could not be processed');
       return;
     }
-    // Azure's Web Chat (authenticated) shares the channel id of the built-in web chat: its conversations
-    // never reach the built-in's.
-    if (activity.channelId === LOCAL_CHANNEL_ID && deps.isBuiltInWebChatConversation?.(activity.conversation.id)) {
-      sendError(res, 403, 'Forbidden', 'this conversation belongs to the built-in web chat');
+    // Azure's Web Chat (authenticated) shares the channel id of the built-in web chat: a conversation
+    // another channel owns never gets a Bot Framework turn.
+    if (deps.ownedElsewhere(activity.channelId, activity.conversation.id)) {
+      sendError(res, 403, 'Forbidden', 'this conversation belongs to another channel (the built-in web chat)');
       return;
     }
     if (config.localMode) setActivityClient(activity, clientAddress(req, config.TRUSTED_PROXIES));
