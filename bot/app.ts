@@ -24,6 +24,7 @@ import { closeDatabase, openDatabase } from './storage/database';
 import { DurableConversationState } from './storage/durableConversationState';
 import { SqliteStorage } from './storage/sqliteStorage';
 import { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+import { createTalkTalkChannel } from './channels/talktalk';
 import { createWebChat } from './webchat';
 
 export interface AppOptions {
@@ -89,6 +90,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     const { answers, act } = turnOutcome(context);
     logger.info(
       {
+        channelId: context.activity.channelId,
         conversationId: context.activity.conversation?.id,
         activityType: context.activity.type,
         intent: context.turnState.get(TURN_INTENT_KEY),
@@ -109,6 +111,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const channelDeps: ChannelDeps = { config, logger, queue, runTurn, outbox, db, now };
   channels.add(createBotFrameworkChannel(channelDeps, channels));
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
+  if (config.TALKTALK_ENABLED) channels.add(createTalkTalkChannel(channelDeps, { knowledge, handoff: hub }));
   for (const create of options.channels ?? []) channels.add(create(channelDeps));
   // --- end channels ---
   const turnMiddleware = { config, logger, knowledge, transcripts, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };
