@@ -164,6 +164,26 @@ describe('hub mode: a whole day with our agents', () => {
     expect((await queue(bot)).active.find((a: any) => a.conversationId === conversationId)).toBeUndefined();
     for (const body of gateway.received.map((r) => JSON.stringify(r.body))) expect(body).not.toMatch(/https?:\/\/[^"]*leaving-user-0001/);
   });
+
+  test('send-API failures: 503 and 99 are retried in order, a documented permanent code is given up; all logged and counted', async () => {
+    const platform = new FakePlatform(bot.url, TOKEN);
+    const user = 'failing-gateway-user';
+    const seller = new Seller(bot, platform, gateway, user);
+    const failures = channelOf(bot).sendFailures;
+    const before = { unavailable: failures.get('http-503') ?? 0, other: failures.get('99') ?? 0, malformed: failures.get('02') ?? 0 };
+    gateway.failNext({ status: 503 }, { resultCode: '99' });
+    // The turn ends with its reply kept in the outbox; the retries deliver it moments later.
+    await seller.after(() => platform.open(user));
+    expect(textsOf(await gateway.waitForUser(user, 0, 1))).toEqual([ko('welcome')]);
+    expect(failures.get('http-503')).toBe(before.unavailable + 1);
+    expect(failures.get('99')).toBe(before.other + 1);
+    gateway.failNext({ resultCode: '02' });
+    // The refused message is not sent again, and the conversation goes on.
+    expect(textsOf(await seller.say('상품 삭제는 어떻게 하나요?'))).not.toContain(ko('delete_product.steps'));
+    expect(textsOf(await seller.say('상품 삭제 방법 알려 주세요'))).toContain(ko('delete_product.steps'));
+    expect(failures.get('02')).toBe(before.malformed + 1);
+    expect(lines.filter((l) => l.msg === 'talktalk: send API refused or failed').map((l) => l.resultCode)).toEqual(expect.arrayContaining(['http-503', '99', '02']));
+  });
 });
 
 describe('platform mode: the partner center answers', () => {
