@@ -12,7 +12,7 @@ import { type Channel, Channels, installTurnMiddleware } from './channels';
 import { createBotFrameworkChannel } from './channels/botframework';
 import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
-import { ConversationQueue } from './conversationQueue';
+import { type Coordination, inProcessCoordination } from './coordination';
 import { ConversationReferences } from './conversationReferences';
 import { HandoffHub } from './handoff/hub';
 import { type Logger, createLogger } from './logger';
@@ -33,6 +33,8 @@ export interface AppOptions {
   now?: () => Date;
   /** More channels, made like the ones below (tests plug in a fake messenger this way). */
   channels?: ((deps: ChannelDeps) => Channel)[];
+  /** Turn lock, presence, fan-out, jobs, rate limits: in this process unless a shared backend is given. */
+  coordination?: Coordination;
 }
 
 export interface BotApp {
@@ -56,6 +58,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
   const db = openDatabase(join(config.dataDir, 'bot.sqlite'));
+  const coordination = options.coordination ?? inProcessCoordination({ logger, now });
   const checkpointer = startCheckpointer(db, { onError: (err) => logger.warn({ err: err.message }, 'WAL checkpoint worker') });
   const storage = new SqliteStorage(db);
   const transcripts = new SqliteTranscriptStore(db);
@@ -78,8 +81,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     maxAgeMs: config.OUTBOX_MAX_AGE_HOURS * 3_600_000,
     maxPendingPerOrigin: config.localMode ? config.OUTBOX_MAX_PENDING_PER_ORIGIN : undefined,
   });
-  const queue = new ConversationQueue();
-  const hub = new HandoffHub({ config, logger, knowledge, db, channels, transcripts, now, classifier, queue, outbox });
+  const hub = new HandoffHub({ config, logger, knowledge, db, channels, transcripts, now, classifier, coordination, outbox });
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
   const bot = new SellerBot(services, conversationState, new MainDialog(services));
@@ -108,7 +110,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     next();
   });
   // --- Channels (bot/channels): a new messenger is a folder there and one line here ---
-  const channelDeps: ChannelDeps = { config, logger, queue, runTurn, outbox, db, now };
+  const { turns, events, rateLimits } = coordination;
+  const channelDeps: ChannelDeps = { config, logger, turns, events, rateLimits, runTurn, outbox, db, now };
   channels.add(createBotFrameworkChannel(channelDeps, channels));
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
   if (config.TALKTALK_ENABLED) channels.add(createTalkTalkChannel(channelDeps, { knowledge, handoff: hub }));
@@ -129,6 +132,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     webChat: webChat ? { store: webChat.store, uploadsDir: join(config.dataDir, 'uploads') } : undefined,
     now,
   });
+  for (const job of [hub.job, outbox.job, retention.job, checkpointer.job]) coordination.jobs.add(job);
 
   let closed = false;
   return {
@@ -144,10 +148,9 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
-          hub.start();
+          hub.announceConsole();
           for (const channel of channels.list()) channel.start?.();
-          outbox.start(); // resumes deliveries an earlier run left undelivered
-          retention.start();
+          coordination.jobs.start(); // the outbox's first sweep resumes deliveries an earlier run left undelivered
           resolve((server.address() as { port: number }).port);
         });
       }),
@@ -156,9 +159,9 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       closed = true;
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const channel of channels.list()) await channel.close?.(); // releases long polls, stops channel timers
+      await coordination.jobs.stop();
       await hub.close();
-      retention.stop();
-      await queue.drain();
+      await turns.drain();
       await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;
       transcripts.flush();

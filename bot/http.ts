@@ -57,6 +57,13 @@ export function jsonDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/** 429 with Retry-After and the usual JSON error body. */
+export function sendTooManyRequests(res: Response, retryAfterSeconds: number, message: string): void {
+  res.header('retry-after', String(retryAfterSeconds));
+  res.status(429);
+  res.json({ code: 'TooManyRequests', message, retryAfterSeconds });
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@
 // tickets, outbox messages given up on, and web chat conversations idle that long (with their uploads).
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import type { Job } from './coordination';
 import type { Logger } from './logger';
 import type { Outbox } from './outbox';
 import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
@@ -31,24 +32,15 @@ export interface RetentionResult {
 }
 
 export class RetentionJob {
-  private timer?: NodeJS.Timeout;
   private readonly now: () => Date;
 
   constructor(private readonly deps: RetentionDeps) {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** Purges now, then every `everyMs` (the timer does not keep the process alive). */
-  start(): void {
-    if (this.timer) return;
-    this.runSafely();
-    this.timer = setInterval(() => this.runSafely(), this.deps.everyMs ?? DAY_MS);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  /** Purges at start-up, then every `everyMs` (bot/app.ts adds it to the jobs). */
+  get job(): Job {
+    return { name: 'retention', everyMs: this.deps.everyMs ?? DAY_MS, atStart: true, run: () => this.run() };
   }
 
   run(): RetentionResult {
@@ -70,13 +62,5 @@ export class RetentionJob {
     const total = result.transcriptLines + result.handoffRecords + result.outboxMessages + result.webChatConversations;
     if (total > 0) this.deps.logger.info(result, 'retention: old records deleted');
     return result;
-  }
-
-  private runSafely(): void {
-    try {
-      this.run();
-    } catch (error) {
-      this.deps.logger.error({ err: (error as Error).message }, 'retention purge failed');
-    }
   }
 }

@@ -3,7 +3,7 @@
 import { type Activity, type MiddlewareHandler, type ResourceResponse, TranscriptLoggerMiddleware, TurnContext } from 'botbuilder';
 import type { Knowledge } from '../../knowledge';
 import type { Config } from '../config';
-import type { ConversationQueue } from '../conversationQueue';
+import type { EventBus, RateLimits, TurnLock } from '../coordination';
 import type { ConversationReferences } from '../conversationReferences';
 import type { Logger } from '../logger';
 import { TEXT_WAS_CUT, cutLongText } from '../longText';
@@ -16,8 +16,12 @@ import { type Channel, type ChannelAddress, setTurnChannel } from './port';
 export interface ChannelDeps {
   config: Config;
   logger: Logger;
-  /** The per-conversation turn lock: every turn runs in `queue.run(conversationKey(channelId, id), …)`. */
-  queue: ConversationQueue;
+  /** The per-conversation turn lock: every turn runs in `turns.run(conversationKey(channelId, id), …)`. */
+  turns: TurnLock;
+  /** Fan-out between instances (the web chat wakes its long polls on it). */
+  events: EventBus;
+  /** Limits per address, conversation and token. */
+  rateLimits: RateLimits;
   /** The bot's turn (SellerBot), for the channel's adapter to run after the shared middleware. */
   runTurn: (context: TurnContext) => Promise<void>;
   outbox: Outbox;

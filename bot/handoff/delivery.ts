@@ -2,7 +2,7 @@
 // conversation reference through the channel that owns it, in order with the seller's own turns.
 import type { Activity, ResourceResponse } from 'botbuilder';
 import type { Channels } from '../channels';
-import { type ConversationQueue, conversationKey } from '../conversationQueue';
+import { type TurnLock, conversationKey } from '../coordination';
 import type { Logger } from '../logger';
 import { heldIn, undeliveredIn } from '../outbox';
 import type { Session } from './model';
@@ -22,7 +22,7 @@ export interface DeliveryDeps {
   logger: Logger;
   channels: Channels;
   /** Serialises proactive messages with the seller's own turns. */
-  queue: ConversationQueue;
+  turns: TurnLock;
 }
 
 export class Delivery {
@@ -62,7 +62,7 @@ export class Delivery {
       if (undelivered > 0) throw new SellerUnreachable('the channel did not take it yet (kept in the outbox, retried)');
       return held > 0 ? 'held' : 'delivered';
     };
-    return this.deps.queue.run(conversationKey(channelId, conversationId), send);
+    return this.deps.turns.run(conversationKey(channelId, conversationId), send);
   }
 
   /** Like deliver, but logs instead of throwing; returns whether the seller got it (held counts as not yet). */

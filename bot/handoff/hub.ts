@@ -9,13 +9,13 @@ import type { Knowledge } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import type { Channels } from '../channels';
 import type { Config } from '../config';
-import type { ConversationQueue } from '../conversationQueue';
+import type { Coordination, Job } from '../coordination';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
 import type { Database } from '../storage/database';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
 import { AgentAuth, LOCAL_TOKEN_FILE } from './agents/auth';
-import { AgentEvents } from './agents/events';
+import { AgentConnections } from './agents/connections';
 import { registerAgentRoutes } from './agents/routes';
 import { AgentStream } from './agents/stream';
 import { Delivery } from './delivery';
@@ -38,8 +38,8 @@ export interface HandoffHubDeps {
   now: () => Date;
   /** Recognises "cancel" / "agent" while a seller waits, and the topics for the agent's summary. */
   classifier: IntentClassifier;
-  /** Serialises the hub's proactive messages with the seller's own turns. */
-  queue: ConversationQueue;
+  /** The turn lock (serialises the hub's proactive messages with the seller's own turns), presence, fan-out, limits. */
+  coordination: Pick<Coordination, 'turns' | 'presence' | 'events' | 'rateLimits'>;
   /** The durable outbox (bot/outbox): what the seller's channel has not taken yet is shown as undelivered. */
   outbox: Outbox;
 }
@@ -47,8 +47,8 @@ export interface HandoffHubDeps {
 export class HandoffHub implements HandoffPort {
   readonly store: HandoffStore;
   readonly auth: AgentAuth;
-  /** The agents' SSE connections (who is online). */
-  readonly events = new AgentEvents();
+  /** The agents' SSE connections on this instance. */
+  readonly connections = new AgentConnections();
   readonly service: HandoffService;
   private readonly views: HandoffViews;
   private readonly notices: Notices;
@@ -57,11 +57,11 @@ export class HandoffHub implements HandoffPort {
   private server?: Server;
 
   constructor(private readonly deps: HandoffHubDeps) {
-    const { config, logger, knowledge, classifier, now } = deps;
+    const { config, logger, knowledge, classifier, now, coordination } = deps;
     const store = (this.store = new HandoffStore(deps.db));
     this.auth = new AgentAuth(config, deps.db, now);
     const notices = (this.notices = new Notices(knowledge, config));
-    const delivery = new Delivery({ logger, channels: deps.channels, queue: deps.queue });
+    const delivery = new Delivery({ logger, channels: deps.channels, turns: coordination.turns });
     const service = (this.service = new HandoffService({
       config,
       logger,
@@ -72,11 +72,12 @@ export class HandoffHub implements HandoffPort {
       transcripts: deps.transcripts,
       outbox: deps.outbox,
       classifier,
-      presence: this.events,
+      presence: coordination.presence,
+      rateLimits: coordination.rateLimits,
       now,
     }));
     this.views = new HandoffViews({ store, transcripts: deps.transcripts, outbox: deps.outbox, now });
-    this.stream = new AgentStream(this.events, this.views, service.events);
+    this.stream = new AgentStream({ connections: this.connections, views: this.views, service: service.events, presence: coordination.presence, bus: coordination.events, logger });
     this.scheduler = new HandoffScheduler({ config, logger, knowledge, store, service, notices, delivery, now });
   }
 
@@ -125,16 +126,17 @@ export class HandoffHub implements HandoffPort {
   registerRoutes(server: Server): void {
     this.server = server;
     const { config, logger, knowledge } = this.deps;
-    registerAgentRoutes(server, { service: this.service, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge });
+    const rateLimits = this.deps.coordination.rateLimits;
+    registerAgentRoutes(server, { service: this.service, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge, rateLimits });
   }
 
-  start(): void {
-    this.scheduler.start();
-    this.announceConsole();
+  /** Position updates, time-outs and stale drafts on their timer (bot/app.ts adds it to the jobs). */
+  get job(): Job {
+    return this.scheduler.job;
   }
 
   /** Where the console is; the local token stays out of the logs (bot/banner.ts says where its file is). */
-  private announceConsole(): void {
+  announceConsole(): void {
     const address = this.server?.address() as { port?: number } | null | undefined;
     const url = `${this.deps.config.PUBLIC_BASE_URL ?? `http://localhost:${address?.port ?? this.deps.config.PORT}`}/agent`;
     const local = this.auth.local;
@@ -146,7 +148,7 @@ export class HandoffHub implements HandoffPort {
   }
 
   async close(): Promise<void> {
-    await this.scheduler.stop();
+    await this.scheduler.idle();
     this.stream.close();
   }
 }

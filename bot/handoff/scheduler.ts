@@ -1,6 +1,7 @@
 // The queue's clock: position updates, "taking longer than expected", time-outs and stale draft tickets.
 import type { Knowledge } from '../../knowledge';
 import type { Config } from '../config';
+import type { Job } from '../coordination';
 import type { Logger } from '../logger';
 import type { Delivery } from './delivery';
 import { isMeaningfulImprovement } from './estimate';
@@ -25,7 +26,6 @@ export interface SchedulerDeps {
 }
 
 export class HandoffScheduler {
-  private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private followUp?: Promise<void>;
 
@@ -48,19 +48,14 @@ export class HandoffScheduler {
     return this.ticking;
   }
 
-  start(): void {
-    if (this.timer) return;
+  /** The periodic tick, as a job (often enough for the time-out to be met within about half of it). */
+  get job(): Job {
     const timeoutMs = this.deps.config.HANDOFF_TIMEOUT_MINUTES * 60_000;
-    const every = Math.min(5000, Math.max(250, Math.floor(timeoutMs / 2)));
-    this.timer = setInterval(() => {
-      this.tick().catch((error: unknown) => this.deps.logger.error({ err: (error as Error).message }, 'handoff tick failed'));
-    }, every);
-    this.timer.unref();
+    return { name: 'handoff-scheduler', everyMs: Math.min(5000, Math.max(250, Math.floor(timeoutMs / 2))), run: () => this.tick() };
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  /** Resolves once no tick is under way (shutdown). */
+  async idle(): Promise<void> {
     await this.followUp?.catch(() => undefined);
     await this.ticking?.catch(() => undefined);
   }

@@ -11,8 +11,8 @@ import { activityClient } from '../clientAddress';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { DeliveredEvent, Outbox } from '../outbox';
+import type { Presence, RateLimit, RateLimits } from '../coordination';
 import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
-import { SlidingWindowLimiter } from '../webchat/limits';
 import type { Delivery } from './delivery';
 import { estimateWaitMinutes, typicalHandlingMinutes } from './estimate';
 import { type AgentMessage, type AttachmentInfo, type ClosedBy, type HandoffEventMap, type Session, type Ticket, canTransition } from './model';
@@ -73,7 +73,8 @@ export interface HandoffServiceDeps {
   /** Topics for the agent's summary. */
   classifier: IntentClassifier;
   /** Agents with the console open (the wait estimate counts them). */
-  presence: { readonly agentsOnline: string[] };
+  presence: Pick<Presence, 'online'>;
+  rateLimits: RateLimits;
   now: () => Date;
 }
 
@@ -81,17 +82,16 @@ export class HandoffService implements HandoffPort {
   readonly events = new HandoffEvents();
   /** Agent messages whose first delivery attempt sendAgentMessage is still waiting for. */
   private readonly sending = new Set<number>();
-  private readonly handoffsPerAddress: { take(key: string): { allowed: boolean } };
+  private readonly handoffsPerAddress: RateLimit;
   private readonly platforms = new Map<string, PlatformHandoff>();
 
   constructor(private readonly deps: HandoffServiceDeps) {
-    const perAddress = deps.config.HANDOFF_LIMIT_PER_ADDRESS;
-    this.handoffsPerAddress = perAddress > 0 ? new SlidingWindowLimiter(perAddress, 10 * 60_000, () => deps.now().getTime()) : { take: () => ({ allowed: true }) };
+    this.handoffsPerAddress = deps.rateLimits.limit('handoffs-per-address', { limit: deps.config.HANDOFF_LIMIT_PER_ADDRESS, windowMs: 10 * 60_000 });
     deps.outbox.onDelivered((event) => this.onOutboxDelivered(event));
   }
 
   get agentsOnline(): number {
-    return this.deps.presence.agentsOnline.length;
+    return this.deps.presence.online().length;
   }
 
   /** Handoffs of the channel's sellers go to its platform's agents from now on. */
@@ -161,7 +161,7 @@ export class HandoffService implements HandoffPort {
     // Unauthenticated sellers are limited per address (HANDOFF_LIMIT_PER_ADDRESS per 10 minutes); a
     // platform's or authenticated channel's few addresses carry all its sellers, so never those.
     const client = isAuthenticatedTurn(context, config) ? undefined : activityClient(activity);
-    if (client && !this.handoffsPerAddress.take(client).allowed) {
+    if (client && !(await this.handoffsPerAddress.take(client)).allowed) {
       this.deps.logger.warn({ conversationId, ip: client }, 'handoff refused: too many from this address');
       replies.push(notices.message('handoff.too_many_requests', language), notices.alternatives(language));
       await context.sendActivities(replies);
@@ -169,7 +169,7 @@ export class HandoffService implements HandoffPort {
     }
     store.deleteDraftTickets(conversationId);
     // One read for the summary and handoff.initiate: this turn is logged only when it ends, and the
-    // conversation's other turns wait for it (ConversationQueue), so a second read would find the same.
+    // conversation's other turns wait for it (the turn lock), so a second read would find the same.
     const protocol = config.HANDOFF_MODE !== 'hub';
     const recent = this.deps.transcripts.getRecentActivities(activity.channelId, conversationId, protocol ? PROTOCOL_TRANSCRIPT_ACTIVITIES : SUMMARY_ACTIVITIES);
     const summary = this.summaryFor(context, recent.slice(-SUMMARY_ACTIVITIES));

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Activity, ResourceResponse } from 'botbuilder';
 import { type Channel, type ChannelAddress, DeliveryError } from '../channels/port';
+import type { Job } from '../coordination';
 import type { Logger } from '../logger';
 import type { Database } from '../storage/database';
 import { PendingCap, parseAddress } from './cap';
@@ -88,7 +89,6 @@ export class Outbox {
   private readonly inFlight = new Set<AbortController>();
   private readonly now: () => number;
   private readonly random: () => number;
-  private timer?: NodeJS.Timeout;
   private sweeping = false;
   private closing = false;
 
@@ -181,13 +181,9 @@ export class Outbox {
     return this.store.pendingCounts();
   }
 
-  /** Starts the background retries (and resumes what an earlier run left undelivered). */
-  start(): void {
-    if (this.timer || this.closing) return;
-    const every = Math.min(1000, Math.max(50, Math.floor(this.options.retryBaseMs / 2)));
-    this.timer = setInterval(() => this.sweep(), every);
-    this.timer.unref();
-    this.sweep();
+  /** The background retries, as a job; its first run resumes what an earlier run left undelivered. */
+  get job(): Job {
+    return { name: 'outbox-sweep', everyMs: Math.min(1000, Math.max(50, Math.floor(this.options.retryBaseMs / 2))), atStart: true, run: () => this.sweep() };
   }
 
   /**
@@ -196,8 +192,6 @@ export class Outbox {
    */
   async close(): Promise<void> {
     this.closing = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
     for (const controller of this.inFlight) controller.abort();
     await Promise.all([...this.pumps.values()].map((p) => p.done));
   }

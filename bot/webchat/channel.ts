@@ -15,7 +15,7 @@ import {
 import { type ChannelDeps, isDurable, sendDurably } from '../channels/middleware';
 import { type Channel, DeliveryError } from '../channels/port';
 import { setActivityClient } from '../clientAddress';
-import { conversationKey } from '../conversationQueue';
+import { conversationKey } from '../coordination';
 import { isPlainObject } from '../http';
 import type { ActivityFeed } from './feed';
 import type { WebChatStore } from './store';
@@ -98,7 +98,7 @@ export interface WebChatChannel extends Channel {
 }
 
 export function createWebChatChannel(deps: ChannelDeps, store: WebChatStore, feed: ActivityFeed): WebChatChannel {
-  const { config, logger, queue } = deps;
+  const { config, logger, turns } = deps;
   const bot = { id: config.MicrosoftAppId || 'seller-support-bot', name: WEBCHAT_BOT_NAME, role: 'bot' as const };
   const adapter = new WebChatAdapter({ outbox: deps.outbox, logger, feed, store, bot, timeoutMs: config.CHANNEL_TIMEOUT_MS, channel: () => channel });
   const channel: WebChatChannel = {
@@ -117,7 +117,7 @@ export function createWebChatChannel(deps: ChannelDeps, store: WebChatStore, fee
     runTurn(activity, client) {
       const full = { ...activity, channelId: LOCAL_CHANNEL_ID } as unknown as Activity;
       if (client) setActivityClient(full, client);
-      return queue.run(conversationKey(LOCAL_CHANNEL_ID, activity.conversation.id), () => adapter.process(full, deps.runTurn)).then(
+      return turns.run(conversationKey(LOCAL_CHANNEL_ID, activity.conversation.id), () => adapter.process(full, deps.runTurn)).then(
         () => undefined,
         (error: unknown) => {
           logger.error({ conversationId: activity.conversation.id, err: (error as Error).message }, 'web chat turn failed');

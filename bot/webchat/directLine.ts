@@ -12,12 +12,12 @@
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Config } from '../config';
+import type { RateLimit, RateLimits } from '../coordination';
 import { isPlainObject, jsonBody, sendError } from '../http';
 import type { Logger } from '../logger';
 import type { WebChatChannel } from './channel';
 import type { ActivityFeed } from './feed';
 import { clientAddress } from '../clientAddress';
-import { SlidingWindowLimiter } from './limits';
 import type { ConversationRow, WebChatStore } from './store';
 import { type TokenClaims, type TokenSigner, randomId } from './tokens';
 import { UploadRoutes } from './uploadRoutes';
@@ -44,6 +44,7 @@ export interface DirectLineDeps {
   channel: WebChatChannel;
   signer: TokenSigner;
   uploadsDir: string;
+  rateLimits: RateLimits;
   now: () => Date;
 }
 
@@ -85,11 +86,8 @@ function parseWatermark(value: string | null): number {
 }
 
 export class DirectLineApi {
-  private readonly conversationLimiter = new SlidingWindowLimiter(
-    DIRECT_LINE_LIMITS.conversationsPerClient,
-    DIRECT_LINE_LIMITS.conversationsWindowMs,
-  );
-  private readonly activityLimiter = new SlidingWindowLimiter(DIRECT_LINE_LIMITS.activitiesPerConversation, DIRECT_LINE_LIMITS.activitiesWindowMs);
+  private readonly conversationLimiter: RateLimit;
+  private readonly activityLimiter: RateLimit;
 
   /** Conversations whose page was closed, with the timer that ends them (see LEAVING_EVENT). */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
@@ -98,6 +96,9 @@ export class DirectLineApi {
 
   constructor(private readonly deps: DirectLineDeps) {
     this.uploads = new UploadRoutes(deps, this);
+    const { conversationsPerClient, conversationsWindowMs, activitiesPerConversation, activitiesWindowMs } = DIRECT_LINE_LIMITS;
+    this.conversationLimiter = deps.rateLimits.limit('webchat-conversations-per-address', { limit: conversationsPerClient, windowMs: conversationsWindowMs });
+    this.activityLimiter = deps.rateLimits.limit('webchat-activities-per-conversation', { limit: activitiesPerConversation, windowMs: activitiesWindowMs });
   }
 
   /** Stops the timers of closed pages (shutting down: a page closed just before is not taken as gone). */
@@ -130,10 +131,10 @@ export class DirectLineApi {
 
   // --- tokens and conversations ---
 
-  private generate(req: Request, res: Response): void {
+  private async generate(req: Request, res: Response): Promise<void> {
     const body = startBody.safeParse(req.body ?? undefined);
     if (!body.success) return sendError(res, 400, 'BadRequest', body.error.issues[0]?.message ?? 'invalid body');
-    const created = this.createConversation(req, res, body.data?.locale);
+    const created = await this.createConversation(req, res, body.data?.locale);
     if (!created) return;
     res.status(200);
     res.json(this.conversationResponse(created.id, created.userId));
@@ -147,7 +148,7 @@ export class DirectLineApi {
   }
 
   /** With a token: starts that token's conversation. Without one: creates and starts a new conversation. */
-  private start(req: Request, res: Response): void {
+  private async start(req: Request, res: Response): Promise<void> {
     const body = startBody.safeParse(req.body ?? undefined);
     if (!body.success) return sendError(res, 400, 'BadRequest', body.error.issues[0]?.message ?? 'invalid body');
     let conversation: ConversationRow | undefined;
@@ -155,7 +156,7 @@ export class DirectLineApi {
       conversation = this.authorize(req, res)?.conversation;
       if (!conversation) return;
     } else {
-      const created = this.createConversation(req, res, body.data?.locale);
+      const created = await this.createConversation(req, res, body.data?.locale);
       if (!created) return;
       conversation = this.deps.store.getConversation(created.id)!;
     }
@@ -172,9 +173,9 @@ export class DirectLineApi {
     res.json(this.conversationResponse(access.conversation.id, access.claims.userId));
   }
 
-  private createConversation(req: Request, res: Response, locale: string | undefined): { id: string; userId: string } | undefined {
+  private async createConversation(req: Request, res: Response, locale: string | undefined): Promise<{ id: string; userId: string } | undefined> {
     const client = clientAddress(req, this.deps.config.TRUSTED_PROXIES);
-    const verdict = this.conversationLimiter.take(client);
+    const verdict = await this.conversationLimiter.take(client);
     if (!verdict.allowed) {
       res.header('Retry-After', String(verdict.retryAfterSeconds));
       sendError(res, 429, 'TooManyRequests', `too many new conversations from this address; try again in ${verdict.retryAfterSeconds} s`);
@@ -243,7 +244,7 @@ export class DirectLineApi {
 
   // --- activities ---
 
-  private postActivity(req: Request, res: Response): void {
+  private async postActivity(req: Request, res: Response): Promise<void> {
     const access = this.authorize(req, res, String(req.params.conversationId));
     if (!access) return;
     if (!isPlainObject(req.body)) return sendError(res, 400, 'BadRequest', 'expected a JSON activity object');
@@ -266,7 +267,7 @@ export class DirectLineApi {
       res.status(200);
       return res.json({ id: randomId() });
     }
-    if (!this.allowActivity(res, access.conversation.id)) return;
+    if (!(await this.allowActivity(res, access.conversation.id))) return;
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
     this.deliver(req, res, access.conversation, activity);
   }
@@ -290,8 +291,8 @@ export class DirectLineApi {
     this.leaving.set(conversation.id, timer);
   }
 
-  allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): boolean {
-    const verdict = this.activityLimiter.take(conversationId);
+  async allowActivity(res: Response, conversationId: string, beforeRefusal?: () => void): Promise<boolean> {
+    const verdict = await this.activityLimiter.take(conversationId);
     if (verdict.allowed) return true;
     beforeRefusal?.();
     res.header('Retry-After', String(verdict.retryAfterSeconds));

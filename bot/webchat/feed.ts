@@ -1,6 +1,7 @@
 // The activity lists of all web chat conversations, with waiting: a client asking for activities past
 // its watermark is held (long polling) until something arrives, so replies show at once without the
-// page polling fast.
+// page polling fast. An append is told on the event fan-out, so a poll held by another instance wakes too.
+import type { EventBus, Topic } from '../coordination';
 import type { StoredActivity, WebChatStore } from './store';
 
 /** A burst of replies (text, then buttons) is sent in one response rather than one per poll. */
@@ -10,16 +11,23 @@ export class ActivityFeed {
   private readonly waiters = new Map<string, Set<() => void>>();
   private lastTimestamp = 0;
   private closed = false;
+  private readonly appended: Topic<{ conversationId: string }>;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly store: WebChatStore,
     private readonly now: () => Date,
-  ) {}
+    events: EventBus,
+  ) {
+    this.appended = events.topic('webchat-appended');
+    this.unsubscribe = this.appended.subscribe(({ conversationId }) => this.wake(conversationId));
+  }
 
   /** Appends and wakes the conversation's waiting pollers. Undefined when the conversation is unknown or ended. */
   append(conversationId: string, activity: Record<string, unknown>): StoredActivity | undefined {
     const stored = this.store.append(conversationId, activity, this.nextTimestamp());
-    if (stored) this.wake(conversationId);
+    // A lost wake-up costs a poll its wait (it answers empty and asks again), never an activity.
+    if (stored) this.appended.publish({ conversationId }).catch(() => undefined);
     return stored;
   }
 
@@ -53,18 +61,13 @@ export class ActivityFeed {
   /** Releases every waiting poller (shutdown) and stops holding new ones. */
   close(): void {
     this.closed = true;
+    this.unsubscribe();
     for (const set of this.waiters.values()) for (const wake of [...set]) wake();
     this.waiters.clear();
   }
 
   get isClosed(): boolean {
     return this.closed;
-  }
-
-  get waiting(): number {
-    let count = 0;
-    for (const set of this.waiters.values()) count += set.size;
-    return count;
   }
 
   private wake(conversationId: string): void {

@@ -10,8 +10,6 @@ import { WebChatPage } from './page';
 import { WebChatStore } from './store';
 import { TokenSigner, loadTokenSecret } from './tokens';
 
-export { LOCAL_CHANNEL_ID } from './channel';
-
 export interface WebChat extends WebChatChannel {
   store: WebChatStore;
 }
@@ -19,7 +17,7 @@ export interface WebChat extends WebChatChannel {
 export function createWebChat(deps: ChannelDeps): WebChat {
   const { config, logger, now } = deps;
   const store = new WebChatStore(deps.db);
-  const feed = new ActivityFeed(store, now);
+  const feed = new ActivityFeed(store, now, deps.events);
   const channel = createWebChatChannel(deps, store, feed);
   let api: DirectLineApi | undefined;
   // Conversations idle longer than TRANSCRIPT_RETENTION_DAYS are purged, with their files, by the
@@ -37,6 +35,7 @@ export function createWebChat(deps: ChannelDeps): WebChat {
         channel,
         signer: new TokenSigner(loadTokenSecret(config.LOCAL_WEBCHAT_SECRET, config.dataDir), now),
         uploadsDir: join(config.dataDir, 'uploads'),
+        rateLimits: deps.rateLimits,
         now,
       });
       api.registerRoutes();

@@ -3,23 +3,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
 import type { Request, Response, Server } from 'restify';
 import { projectPath } from '../../intents/paths';
-
-const gzip = promisify(gzipCallback);
-
-/** Shared by every app in the process: the files do not change while it runs. */
-const cache = new Map<string, Promise<Asset>>();
-
-interface Asset {
-  body: Buffer;
-  gzip: Buffer | undefined;
-  type: string;
-  etag: string;
-}
+import { type StaticFileList, StaticFiles } from '../staticFiles';
 
 /** botframework-webchat exports only its main entry: find dist/webchat.js from the package folder. */
 export function webChatBundlePath(): string {
@@ -34,11 +20,12 @@ function reactUmdPath(): string {
   return join(dirname(require.resolve('react')), 'umd', 'react.production.min.js');
 }
 
-const ASSETS: Record<string, { file: () => string; type: string }> = {
-  '/webchat/webchat.js': { file: webChatBundlePath, type: 'application/javascript; charset=utf-8' },
-  '/webchat/react.js': { file: reactUmdPath, type: 'application/javascript; charset=utf-8' },
-  '/webchat/app.js': { file: () => projectPath('bot', 'webchat', 'public', 'app.js'), type: 'application/javascript; charset=utf-8' },
-  '/webchat/app.css': { file: () => projectPath('bot', 'webchat', 'public', 'app.css'), type: 'text/css; charset=utf-8' },
+/** Served under /webchat/. */
+const ASSETS: StaticFileList = {
+  'webchat.js': webChatBundlePath,
+  'react.js': reactUmdPath,
+  'app.js': () => projectPath('bot', 'webchat', 'public', 'app.js'),
+  'app.css': () => projectPath('bot', 'webchat', 'public', 'app.css'),
 };
 
 const CSP = [
@@ -118,12 +105,14 @@ export function renderPage(lang: 'ko' | 'en', botName: string, version: string):
 
 export class WebChatPage {
   private readonly version: string;
+  // The page asks for ?v=<version>, so a new build is a new URL.
+  private readonly assets = new StaticFiles(ASSETS, { 'Cache-Control': 'public, max-age=86400' });
 
   constructor(private readonly botName: string) {
     const webchatVersion = (JSON.parse(readFileSync(join(dirname(webChatBundlePath()), '..', 'package.json'), 'utf8')) as { version: string }).version;
     // The page's own files change with the bot: their content is part of the cache-busting version.
     const own = createHash('sha256');
-    for (const path of ['/webchat/app.js', '/webchat/app.css']) own.update(readFileSync(ASSETS[path]!.file()));
+    for (const name of ['app.js', 'app.css']) own.update(readFileSync(ASSETS[name]!()));
     this.version = `${webchatVersion}-${own.digest('hex').slice(0, 10)}`;
   }
 
@@ -131,9 +120,9 @@ export class WebChatPage {
     server.get('/', async (req: Request, res: Response) => {
       this.page(req, res);
     });
-    for (const path of Object.keys(ASSETS)) {
-      server.get(path, async (req: Request, res: Response) => {
-        await this.asset(path, req, res);
+    for (const name of Object.keys(ASSETS)) {
+      server.get(`/webchat/${name}`, async (req: Request, res: Response) => {
+        await this.assets.send(name, req, res);
       });
     }
   }
@@ -149,45 +138,6 @@ export class WebChatPage {
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': 'no-cache',
     });
-    res.end(body);
-  }
-
-  private load(path: string): Promise<Asset> {
-    let loading = cache.get(path);
-    if (!loading) {
-      const spec = ASSETS[path]!;
-      loading = (async () => {
-        const body = await readFile(spec.file());
-        const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-        // Web Chat is 3.9 MB; gzipped once (off the event loop) it is about a quarter of that.
-        return { body, type: spec.type, etag, gzip: body.length > 1024 ? await gzip(body, { level: 6 }) : undefined };
-      })();
-      loading.catch(() => cache.delete(path));
-      cache.set(path, loading);
-    }
-    return loading;
-  }
-
-  private async asset(path: string, req: Request, res: Response): Promise<void> {
-    const asset = await this.load(path);
-    const headers: Record<string, string> = {
-      'Content-Type': asset.type,
-      ETag: asset.etag,
-      'X-Content-Type-Options': 'nosniff',
-      // The page asks for ?v=<version>, so a new build is a new URL.
-      'Cache-Control': 'public, max-age=86400',
-      Vary: 'Accept-Encoding',
-    };
-    if (req.header('if-none-match') === asset.etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const gzipped = asset.gzip && /\bgzip\b/.test(req.header('accept-encoding') ?? '');
-    const body = gzipped ? asset.gzip! : asset.body;
-    if (gzipped) headers['Content-Encoding'] = 'gzip';
-    headers['Content-Length'] = String(body.length);
-    res.writeHead(200, headers);
     res.end(body);
   }
 }

@@ -51,7 +51,7 @@ export class UploadRoutes {
     const unread = () => this.leaveBodyUnread(req, res);
     const access = this.api.authorize(req, res, String(req.params.conversationId), unread);
     if (!access) return;
-    if (!this.api.allowActivity(res, access.conversation.id, unread)) return;
+    if (!(await this.api.allowActivity(res, access.conversation.id, unread))) return;
     const boundary = boundaryOf(req.header('content-type'));
     if (!boundary) {
       unread();

@@ -1,6 +1,7 @@
 // The outbox on its own, with a scripted channel: order per conversation, retries with the same activity
 // id, capped exponential backoff, giving up (permanent refusals, too old), and resuming after a restart.
 import { type Channel, DeliveryError } from '../../bot/channels/port';
+import { TimerJobs } from '../../bot/coordination/inProcess/jobs';
 import { createLogger } from '../../bot/logger';
 import { Outbox, type OutboxOptions } from '../../bot/outbox';
 import { type Database, openDatabase } from '../../bot/storage/database';
@@ -28,6 +29,17 @@ class FakeChannel {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The outbox's sweep on its timer, as the app's jobs run it. */
+let jobs = new TimerJobs(createLogger('silent'));
+afterEach(async () => {
+  await jobs.stop();
+  jobs = new TimerJobs(createLogger('silent'));
+});
+function startSweeping(outbox: Outbox): void {
+  jobs.add(outbox.job);
+  jobs.start();
+}
 
 function outboxOn(db: Database, channel: FakeChannel, options: Partial<OutboxOptions> = {}): Outbox {
   return new Outbox({
@@ -63,7 +75,7 @@ test('delivered at once when the channel answers; undelivered ones are retried w
   const db = openDatabase(':memory:');
   const channel = new FakeChannel();
   const outbox = outboxOn(db, channel);
-  outbox.start();
+  startSweeping(outbox);
   const delivered: string[] = [];
   outbox.onDelivered((e) => delivered.push(String(e.activity.text)));
   try {
@@ -155,7 +167,7 @@ test('an attempt that hangs is cut at attemptTimeoutMs; the sender is not held l
   expect(result!.delivered).toBe(false);
   expect(Date.now() - started).toBeLessThan(1000); // the sender's own wait, not the attempt's
   channel.behaviour = () => 'ok';
-  outbox.start();
+  startSweeping(outbox);
   // The hanging attempt is aborted at 1.5 s, then retried: this time the channel takes it.
   await until(() => channel.taken.length === 1, 'delivery after the hang');
   expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
@@ -174,7 +186,7 @@ test('after a restart, what was left undelivered is delivered from the table', a
 
   channel.behaviour = () => 'ok';
   const after = outboxOn(db, channel); // a new process on the same database
-  after.start();
+  startSweeping(after);
   await until(() => channel.taken.length === 2, 'the resumed delivery');
   expect(channel.taken.map((c) => c.text)).toEqual(['r1', 'r2']);
   await after.close();
@@ -184,7 +196,7 @@ test('reach next-message: rows are held, never tried on a timer or after a resta
   const db = openDatabase(':memory:');
   const channel = new FakeChannel();
   const before = outboxOn(db, channel);
-  before.start();
+  startSweeping(before);
   const held = await before.send([item('k', 'k1', true), item('k', 'k2', true)], 500);
   expect(held.map((r) => [r.delivered, r.held])).toEqual([
     [false, true],
@@ -198,7 +210,7 @@ test('reach next-message: rows are held, never tried on a timer or after a resta
   await before.close();
 
   const after = outboxOn(db, channel);
-  after.start();
+  startSweeping(after);
   const delivered: { text: unknown; retried: boolean }[] = [];
   after.onDelivered((e) => delivered.push({ text: e.activity.text, retried: e.retried }));
   await sleep(150);

@@ -3,7 +3,7 @@
 // pending next_message), and the channel takes them at the start of the seller's next turn.
 import { type Activity, BotAdapter, type ConversationReference, type ResourceResponse, TurnContext } from 'botbuilder';
 import { type Channel, type ChannelDeps, sendDurably } from '../../bot/channels';
-import { conversationKey } from '../../bot/conversationQueue';
+import { conversationKey } from '../../bot/coordination';
 import { type RunningBot, startBot } from '../support/botServer';
 import { AGENT_TOKENS, MINJI, accept, api, conversationPath } from './helpers';
 
@@ -66,7 +66,7 @@ function webhookChannel(deps: ChannelDeps): Webhook {
         locale: 'ko-KR',
         text,
       };
-      return deps.queue.run(conversationKey('webhook', conversationId), async () => {
+      return deps.turns.run(conversationKey('webhook', conversationId), async () => {
         const replies = deps.outbox.takeHeld('webhook', conversationId);
         await adapter.process(activity, deps.runTurn, replies);
         return replies.map((r) => String(r.text ?? ''));

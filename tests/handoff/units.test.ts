@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { type Activity, ActivityTypes, TestAdapter, TurnContext } from 'botbuilder';
 import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
-import { ConversationQueue } from '../../bot/conversationQueue';
 import { Channels } from '../../bot/channels';
+import { inProcessCoordination } from '../../bot/coordination';
 import { ConversationReferences } from '../../bot/conversationReferences';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
@@ -159,13 +159,13 @@ describe('agent credentials', () => {
     const config = loadConfig({ DATA_DIR: dataDir, AGENT_TOKENS: 'minji:token-of-minji-0123456789, junho:token-of-junho-0123456789' });
     const auth = new AgentAuth(config, openDatabase(':memory:'), () => new Date());
     expect(auth.local).toBeUndefined();
-    expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-0123456789' }))).toBe('junho');
-    expect(auth.authenticate(request({ authorization: 'Bearer token-of-junho-01234567895' }))).toBeUndefined();
-    expect(auth.authenticate(request({ authorization: 'token-of-junho-0123456789' }))).toBeUndefined();
-    expect(auth.authenticate(request({}))).toBeUndefined();
+    expect(auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-0123456789' }))?.agent).toBe('junho');
+    expect(auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-01234567895' }))?.agent).toBeUndefined();
+    expect(auth.credentialsOf(request({ authorization: 'token-of-junho-0123456789' }))?.agent).toBeUndefined();
+    expect(auth.credentialsOf(request({}))?.agent).toBeUndefined();
     const session = auth.signIn('token-of-minji-0123456789')!;
-    expect(auth.authenticate(request({ cookie: `other=1; agent_session=${session.sessionId}` }))).toBe('minji');
-    expect(auth.authenticate(request({ cookie: 'agent_session=forged' }))).toBeUndefined();
+    expect(auth.credentialsOf(request({ cookie: `other=1; agent_session=${session.sessionId}` }))?.agent).toBe('minji');
+    expect(auth.credentialsOf(request({ cookie: 'agent_session=forged' }))?.agent).toBeUndefined();
     expect(auth.signIn('nope')).toBeUndefined();
     expect(AgentAuth.cookie('x', 60, false)).toMatch(/HttpOnly; SameSite=Strict$/);
   });
@@ -187,7 +187,7 @@ describe('handoff.status', () => {
       transcripts: new SqliteTranscriptStore(db),
       now: () => new Date('2026-05-01T03:00:00Z'),
       classifier,
-      queue: new ConversationQueue(),
+      coordination: inProcessCoordination({ logger, now: () => new Date('2026-05-01T03:00:00Z') }),
       outbox,
     });
     hub.store.createSession(

@@ -1,5 +1,5 @@
-// The pieces behind the limits, without a server: the rate limiter, client addresses behind proxies, the
-// configuration of both, and the retention purge.
+// The pieces behind the limits, without a server: client addresses behind proxies, the configuration of
+// the limits, and the retention purge (the rate limiter itself: tests/coordination).
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,44 +8,11 @@ import { ConfigError, loadConfig } from '../../bot/config';
 import { HandoffStore } from '../../bot/handoff/store';
 import { createLogger } from '../../bot/logger';
 import { Outbox } from '../../bot/outbox';
-import { RateLimiter } from '../../bot/rateLimit';
+import { TimerJobs } from '../../bot/coordination/inProcess/jobs';
 import { RetentionJob } from '../../bot/retention';
 import { openDatabase } from '../../bot/storage/database';
 import { SqliteTranscriptStore } from '../../bot/storage/sqliteTranscriptStore';
 import { WebChatStore } from '../../bot/webchat/store';
-
-describe('RateLimiter (token bucket)', () => {
-  test('a burst of `limit`, then 429 with the seconds until the next request fits; refills over the window', () => {
-    let now = 0;
-    const limiter = new RateLimiter(3, 60_000, () => now);
-    expect([1, 2, 3].map(() => limiter.take('a').allowed)).toEqual([true, true, true]);
-    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 20 });
-    expect(limiter.take('b').allowed).toBe(true); // keys are independent
-    now += 19_000;
-    expect(limiter.take('a').allowed).toBe(false);
-    now += 1_000;
-    expect(limiter.take('a').allowed).toBe(true);
-    now += 10 * 60_000; // a long pause refills to the burst, not beyond
-    expect([1, 2, 3, 4].map(() => limiter.take('a').allowed)).toEqual([true, true, true, false]);
-  });
-
-  test('a steady rate of `limit` per window always passes', () => {
-    let now = 0;
-    const limiter = new RateLimiter(60, 60_000, () => now);
-    for (let i = 0; i < 600; i++) {
-      expect(limiter.take('steady').allowed).toBe(true);
-      now += 1000;
-    }
-  });
-
-  test('0 turns it off; the number of keys is bounded', () => {
-    const off = new RateLimiter(0, 60_000);
-    for (let i = 0; i < 1000; i++) expect(off.take('x').allowed).toBe(true);
-    const bounded = new RateLimiter(1, 60_000, Date.now, 100);
-    for (let i = 0; i < 1000; i++) bounded.take(`k${i}`);
-    expect(bounded.size).toBe(100);
-  });
-});
 
 describe('client address behind proxies', () => {
   const req = (remoteAddress: string, forwardedFor?: string) => ({
@@ -179,12 +146,13 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
     try {
       const runs: number[] = [];
       const transcripts = { deleteOlderThan: () => (runs.push(1), 0) };
-      const job = new RetentionJob({ retentionDays: 30, logger: createLogger('silent'), transcripts, everyMs: 1000 });
-      job.start();
+      const jobs = new TimerJobs(createLogger('silent'));
+      jobs.add(new RetentionJob({ retentionDays: 30, logger: createLogger('silent'), transcripts, everyMs: 1000 }).job);
+      jobs.start();
       expect(runs).toHaveLength(1);
       jest.advanceTimersByTime(3000);
       expect(runs).toHaveLength(4);
-      job.stop();
+      void jobs.stop();
       jest.advanceTimersByTime(3000);
       expect(runs).toHaveLength(4);
     } finally {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createApp } from '../../bot/app';
 import { ConfigError, loadConfig } from '../../bot/config';
-import { MAX_BUFFERED_BYTES } from '../../bot/handoff/agents/events';
+import { MAX_BUFFERED_BYTES } from '../../bot/handoff/agents/connections';
 import { createLogger } from '../../bot/logger';
 import { type RunningBot, message, post, startBot } from '../support/botServer';
 import { ChannelServer } from '../support/channelServer';
@@ -247,17 +247,17 @@ describe('5. floods', () => {
       await new Promise((r) => setTimeout(r, 200));
       socket.pause(); // never reads again
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      expect(bot.app.hub.events.connections).toBe(1);
+      expect(bot.app.hub.connections.count).toBe(1);
       const big = 'x'.repeat(64 * 1024);
       // Enough to fill the kernel's buffers and then the stream's own megabyte.
-      for (let i = 0; i < 400 && bot.app.hub.events.connections > 0; i++) {
-        bot.app.hub.events.broadcast('message', { conversationId: 'noise', text: big });
+      for (let i = 0; i < 400 && bot.app.hub.connections.count > 0; i++) {
+        bot.app.hub.connections.broadcast('message', { conversationId: 'noise', text: big });
         await new Promise((r) => setImmediate(r));
       }
       socket.resume();
       socket.destroy();
       await closed;
-      expect(bot.app.hub.events.connections).toBe(0);
+      expect(bot.app.hub.connections.count).toBe(0);
       expect(MAX_BUFFERED_BYTES).toBeLessThanOrEqual(1024 * 1024);
     });
   });

@@ -42,8 +42,6 @@ export const activitySchema = z.preprocess(withoutNulls, z.looseObject({
   name: z.string().max(256).optional(),
 }));
 
-export type IncomingActivity = z.infer<typeof activitySchema>;
-
 const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**

@@ -11,7 +11,7 @@ import { registerMessagesRoute } from './route';
 export const BOT_FRAMEWORK = 'botframework';
 
 export function createBotFrameworkChannel(deps: ChannelDeps, channels: Channels): Channel & { adapter: BotFrameworkChannelAdapter } {
-  const { config, logger, outbox, queue, runTurn } = deps;
+  const { config, logger, outbox, turns, rateLimits, runTurn } = deps;
   const adapter = createBotFrameworkAdapter(config, logger, outbox);
   const channel: Channel & { adapter: BotFrameworkChannelAdapter } = {
     name: BOT_FRAMEWORK,
@@ -28,7 +28,8 @@ export function createBotFrameworkChannel(deps: ChannelDeps, channels: Channels)
         config,
         logger,
         adapter,
-        queue,
+        turns,
+        rateLimits,
         runTurn,
         ownedElsewhere: (channelId, conversationId) => {
           const owner = channels.owner(channelId, conversationId);

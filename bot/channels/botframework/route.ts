@@ -5,18 +5,18 @@ import type { AuthenticateRequestResult } from 'botframework-connector';
 import type { Server } from 'restify';
 import { KNOWN_ACTIVITY_TYPES, activitySchema, isAllowedServiceUrl } from './activitySchema';
 import type { Config } from '../../config';
-import { type ConversationQueue, conversationKey } from '../../conversationQueue';
+import { type RateLimits, type TurnLock, conversationKey } from '../../coordination';
 import { clientAddress, setActivityClient } from '../../clientAddress';
-import { isPlainObject, jsonBody, sendError } from '../../http';
+import { isPlainObject, jsonBody, sendError, sendTooManyRequests } from '../../http';
 import type { Logger } from '../../logger';
-import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
 import type { BotFrameworkChannelAdapter } from './adapter';
 
 export interface MessagesRouteDeps {
   config: Config;
   logger: Logger;
   adapter: BotFrameworkChannelAdapter;
-  queue: ConversationQueue;
+  turns: TurnLock;
+  rateLimits: RateLimits;
   runTurn: (context: TurnContext) => Promise<void>;
   /** Whether another channel (the built-in web chat, say) owns this conversation. */
   ownedElsewhere: (channelId: string, conversationId: string) => boolean;
@@ -26,9 +26,9 @@ export interface MessagesRouteDeps {
 const RESERVED_CHANNEL_IDS = new Set(['webchat', 'kakao', 'talktalk']);
 
 export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): void {
-  const { config, logger, adapter, queue } = deps;
+  const { config, logger, adapter, turns } = deps;
   // Per conversation (RATE_LIMIT_PER_MINUTE; 0 = off): a runaway client or a loop between bots gets 429.
-  const perConversation = new RateLimiter(config.RATE_LIMIT_PER_MINUTE, 60_000);
+  const perConversation = deps.rateLimits.limit('messages-per-conversation', { limit: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
   // restify warns about values returned from async handlers, so every branch ends in a bare return.
   server.post('/api/messages', ...jsonBody(config.BODY_LIMIT_BYTES), async (req, res) => {
     if (!isPlainObject(req.body)) {
@@ -94,13 +94,13 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
       return;
     }
     if (config.localMode) setActivityClient(activity, clientAddress(req, config.TRUSTED_PROXIES));
-    const verdict = perConversation.take(conversationKey(activity.channelId, activity.conversation.id));
+    const verdict = await perConversation.take(conversationKey(activity.channelId, activity.conversation.id));
     if (!verdict.allowed) {
       sendTooManyRequests(res, verdict.retryAfterSeconds, `too many activities for this conversation; try again in ${verdict.retryAfterSeconds} s`);
       return;
     }
     try {
-      const response = await queue.run(conversationKey(activity.channelId, activity.conversation.id), () =>
+      const response = await turns.run(conversationKey(activity.channelId, activity.conversation.id), () =>
         adapter.processAuthenticated(authentication, activity as unknown as Activity, deps.runTurn),
       );
       res.status(response?.status ?? 200);

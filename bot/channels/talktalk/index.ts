@@ -3,7 +3,7 @@
 // API (push.ts). Every conversation can be pushed to: the send API has no time window. Set-up: README.md.
 import type { Activity } from 'botbuilder';
 import type { Knowledge } from '../../../knowledge';
-import { conversationKey } from '../../conversationQueue';
+import { conversationKey } from '../../coordination';
 import { type ChannelDeps, sendDurably } from '../middleware';
 import { type Channel, DeliveryError } from '../port';
 import { PROACTIVE, TalkTalkAdapter } from './adapter';
@@ -33,7 +33,7 @@ export interface TalkTalkChannel extends Channel {
 }
 
 export function createTalkTalkChannel(deps: ChannelDeps, extra: { knowledge: Knowledge; handoff: PlatformHandoffHost }): TalkTalkChannel {
-  const { config, logger, queue, runTurn, outbox, db } = deps;
+  const { config, logger, turns, rateLimits, runTurn, outbox, db } = deps;
   const { knowledge } = extra;
   const store = new SqliteTalkTalkStore(db);
   const api = new TalkTalkSendApi({ url: config.TALKTALK_API_URL, authKey: config.TALKTALK_AUTH_KEY ?? '', logger });
@@ -67,7 +67,7 @@ export function createTalkTalkChannel(deps: ChannelDeps, extra: { knowledge: Kno
   const inbox = new TalkTalkInbox({
     store,
     logger,
-    turns: { run: (conversationId, work) => queue.run(conversationKey(CHANNEL_ID, conversationId), work) },
+    turns: { run: (conversationId, work) => turns.run(conversationKey(CHANNEL_ID, conversationId), work) },
     process,
   });
 
@@ -96,7 +96,7 @@ export function createTalkTalkChannel(deps: ChannelDeps, extra: { knowledge: Kno
         allowedIps: config.TALKTALK_ALLOWED_IPS,
         trustedProxies: config.TRUSTED_PROXIES,
         bodyLimitBytes: config.BODY_LIMIT_BYTES,
-        perConversationPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        perConversation: rateLimits.limit('talktalk-events-per-conversation', { limit: config.RATE_LIMIT_PER_MINUTE, windowMs: 60_000 }),
         logger,
         inbox,
         pendingCount: (conversationId) => store.pendingCount(conversationId),

@@ -6,9 +6,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { TrustedProxies, clientAddress } from '../../clientAddress';
-import { isPlainObject, jsonBody, sendError } from '../../http';
+import type { RateLimit } from '../../coordination';
+import { isPlainObject, jsonBody, sendError, sendTooManyRequests } from '../../http';
 import type { Logger } from '../../logger';
-import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
 import { incomingEventSchema } from './contract';
 import type { TalkTalkInbox } from './inbox';
 import { CHANNEL_ID, conversationIdOf, ignoredBeforeStoring } from './mapping';
@@ -21,8 +21,8 @@ export interface WebhookDeps {
   allowedIps: readonly string[];
   trustedProxies: readonly string[];
   bodyLimitBytes: number;
-  /** Events per conversation per minute (RATE_LIMIT_PER_MINUTE; 0 = off). */
-  perConversationPerMinute: number;
+  /** Events per conversation (RATE_LIMIT_PER_MINUTE a minute; 0 = off). */
+  perConversation: RateLimit;
   logger: Logger;
   inbox: TalkTalkInbox;
   pendingCount: (conversationId: string) => Promise<number>;
@@ -39,8 +39,7 @@ function digest(value: string): Buffer {
 export function registerWebhook(server: Server, deps: WebhookDeps): void {
   const allowed = new TrustedProxies(deps.allowedIps);
   const expected = digest(deps.token);
-  const perConversation = new RateLimiter(deps.perConversationPerMinute, 60_000);
-  const { logger } = deps;
+  const { logger, perConversation } = deps;
 
   // Before the body is read: a stranger learns nothing from how their JSON is judged.
   const guard: RequestHandler = (req: Request, res: Response, next) => {
@@ -88,7 +87,7 @@ export function registerWebhook(server: Server, deps: WebhookDeps): void {
       return;
     }
     const conversationId = conversationIdOf(event.user);
-    const verdict = perConversation.take(conversationId);
+    const verdict = await perConversation.take(conversationId);
     if (!verdict.allowed) {
       sendTooManyRequests(res, verdict.retryAfterSeconds, `too many events for this conversation; try again in ${verdict.retryAfterSeconds} s`);
       return;

@@ -130,12 +130,7 @@ export class AgentAuth {
     return found;
   }
 
-  /** Bearer token first, then the session cookie. */
-  authenticate(req: Request): string | undefined {
-    return this.credentialsOf(req)?.agent;
-  }
-
-  /** The agent and how the request proved it: a bearer token, or the session cookie (which browsers send on their own). */
+  /** The agent and how the request proved it: a bearer token first, then the session cookie (which browsers send on their own). */
   credentialsOf(req: Request): { agent: string; via: 'bearer' | 'cookie' } | undefined {
     const header = req.header('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);

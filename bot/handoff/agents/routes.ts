@@ -1,14 +1,14 @@
 // The agents' HTTP API (contract in README "Human handoff") and the console's static files at /agent.
-import { readFileSync } from 'node:fs';
 import type { Request, RequestHandler, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Knowledge } from '../../../knowledge';
 import { clientAddress } from '../../clientAddress';
 import type { Config } from '../../config';
-import { jsonBody, sendError } from '../../http';
+import type { RateLimits } from '../../coordination';
+import { jsonBody, sendError, sendTooManyRequests } from '../../http';
 import type { Logger } from '../../logger';
 import { projectPath } from '../../../intents/paths';
-import { RateLimiter, sendTooManyRequests } from '../../rateLimit';
+import { StaticFiles, filesIn } from '../../staticFiles';
 import { AGENT_NAME_PATTERN, AgentAuth } from './auth';
 import type { HandoffService } from '../service';
 import type { HandoffViews } from '../views';
@@ -22,23 +22,16 @@ export interface AgentRoutesDeps {
   config: Config;
   logger: Logger;
   knowledge: Knowledge;
+  rateLimits: RateLimits;
 }
 
-const CONSOLE_DIR = projectPath('bot', 'handoff', 'console');
-const CONSOLE_FILES: Record<string, string> = {
-  'console.js': 'text/javascript; charset=utf-8',
-  'console.css': 'text/css; charset=utf-8',
-};
 const CONSOLE_HEADERS = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; media-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
   'cache-control': 'no-cache',
 };
-/** Read on first request and kept: the files do not change while the process runs (a missing one is retried). */
-const consoleFiles = new Map<string, Buffer>();
 
 const signInSchema = z.strictObject({ token: z.string().min(1, 'token is required').max(512) });
 
@@ -94,56 +87,47 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   // One guessing budget per client address (X-Forwarded-For only from TRUSTED_PROXIES): sign-in attempts
   // and failed authentications on every other agent endpoint (SSE included) take from it. An address out
   // of budget is refused before its credentials are looked at, so a late right guess tells nothing.
-  const guesses = new RateLimiter(config.SIGNIN_RATE_LIMIT_PER_MINUTE, 60_000);
-  const tooManyGuesses = (req: Request, res: Response): boolean => {
+  const guesses = deps.rateLimits.limit('agent-auth-per-address', { limit: config.SIGNIN_RATE_LIMIT_PER_MINUTE, windowMs: 60_000 });
+  const tooManyGuesses = async (req: Request, res: Response): Promise<boolean> => {
     const client = clientAddress(req, config.TRUSTED_PROXIES);
-    const verdict = guesses.check(client);
+    const verdict = await guesses.check(client);
     if (verdict.allowed) return false;
     logger.warn({ ip: client }, 'agent authentication rate limited');
     sendTooManyRequests(res, verdict.retryAfterSeconds, `too many failed attempts; try again in ${verdict.retryAfterSeconds} s`);
     return true;
   };
 
-  const requireAgent: RequestHandler = (req, res, next) => {
-    if (tooManyGuesses(req, res)) return next(false);
+  /** Whether the request carries an agent's credentials (and may go on); otherwise it has been answered. */
+  const authenticate = async (req: Request, res: Response): Promise<boolean> => {
+    if (await tooManyGuesses(req, res)) return false;
     const credentials = auth.credentialsOf(req);
     if (!credentials) {
-      guesses.take(clientAddress(req, config.TRUSTED_PROXIES));
+      await guesses.take(clientAddress(req, config.TRUSTED_PROXIES));
       res.header('www-authenticate', 'Bearer realm="agent"');
       sendError(res, 401, 'Unauthorized', 'a valid agent token is required (Authorization: Bearer <token>, or sign in at /agent)');
-      return next(false);
+      return false;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD' && refusedAsForged(req, res, credentials.via === 'cookie', config.PUBLIC_BASE_URL)) return next(false);
+    if (req.method !== 'GET' && req.method !== 'HEAD' && refusedAsForged(req, res, credentials.via === 'cookie', config.PUBLIC_BASE_URL)) return false;
     const agent = credentials.agent;
     (req as AuthedRequest).agent = agent;
     res.header('cache-control', 'no-store');
-    return next();
+    return true;
+  };
+  // Not an async handler: restify always goes on after one, and a refused request must stop here.
+  const requireAgent: RequestHandler = (req, res, next) => {
+    authenticate(req, res).then((ok) => next(ok ? undefined : false), next);
   };
   const agentOf = (req: Request): string => (req as AuthedRequest).agent!;
   const conversationIdOf = (req: Request): string => String(req.params?.conversationId ?? '');
 
-  // ---- the console ----
-  const sendConsoleFile = (res: Response, file: string, contentType: string): void => {
-    let content = consoleFiles.get(file);
-    if (!content) {
-      try {
-        content = readFileSync(`${CONSOLE_DIR}/${file}`);
-      } catch {
-        return sendError(res, 404, 'NotFound', 'console file missing');
-      }
-      consoleFiles.set(file, content);
-    }
-    res.writeHead(200, { 'content-type': contentType, 'content-length': content.length, ...CONSOLE_HEADERS });
-    res.end(content);
-  };
-  server.get('/agent', async (_req, res) => {
-    sendConsoleFile(res, 'index.html', 'text/html; charset=utf-8');
+  // ---- the console: index.html at /agent, its scripts and style beside it ----
+  const consoleFiles = new StaticFiles(filesIn(projectPath('bot', 'handoff', 'console')), CONSOLE_HEADERS);
+  server.get('/agent', async (req, res) => {
+    await consoleFiles.send('index.html', req, res);
   });
   server.get('/agent/:file', async (req, res) => {
     const file = String(req.params?.file ?? '');
-    const type = CONSOLE_FILES[file];
-    if (!type) return sendError(res, 404, 'NotFound', 'no such console file');
-    sendConsoleFile(res, file, type);
+    await consoleFiles.send(file === 'index.html' ? '' : file, req, res);
   });
 
   // ---- sign-in for the console (a cookie, because EventSource cannot send headers) ----
@@ -151,7 +135,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   server.post('/api/agent/session', ...body, async (req, res) => {
     if (refusedAsForged(req, res, true, config.PUBLIC_BASE_URL)) return;
     const client = clientAddress(req, config.TRUSTED_PROXIES);
-    const verdict = guesses.take(client);
+    const verdict = await guesses.take(client);
     if (!verdict.allowed) {
       logger.warn({ ip: client }, 'agent sign-in rate limited');
       return sendTooManyRequests(res, verdict.retryAfterSeconds, `too many sign-in attempts; try again in ${verdict.retryAfterSeconds} s`);

@@ -3,7 +3,7 @@
 import { tmpdir } from 'node:os';
 import type { Activity } from 'botbuilder';
 import { ConfigError, loadConfig } from '../../../bot/config';
-import { ConversationQueue } from '../../../bot/conversationQueue';
+import { InProcessTurnLock } from '../../../bot/coordination/inProcess/turnLock';
 import { createLogger } from '../../../bot/logger';
 import { openDatabase } from '../../../bot/storage/database';
 import { handoverMetadata, incomingEventSchema, type SendBody } from '../../../bot/channels/talktalk/contract';
@@ -199,7 +199,7 @@ describe('durable inbox', () => {
   test('events run in order per conversation; closing while a turn waits keeps it for the next start', async () => {
     const db = openDatabase(':memory:');
     const store = new SqliteTalkTalkStore(db);
-    const queue = new ConversationQueue();
+    const queue = new InProcessTurnLock();
     const ran: string[] = [];
     let release!: () => void;
     const busy = new Promise<void>((resolve) => (release = resolve));
@@ -231,7 +231,7 @@ describe('durable inbox', () => {
     for (let i = 0; i < 3; i++) await store.startEvent(id);
     await store.addEvent('c', 'fine', Date.now());
     const ran: string[] = [];
-    const inbox = new TalkTalkInbox({ store, logger, turns: new ConversationQueue(), process: async (row) => void ran.push(row.event) });
+    const inbox = new TalkTalkInbox({ store, logger, turns: new InProcessTurnLock(), process: async (row) => void ran.push(row.event) });
     await inbox.start();
     await inbox.idle();
     expect(ran).toEqual(['fine']);

@@ -1,4 +1,4 @@
-// The agents' Server-Sent Events stream. Each open stream counts its agent as online.
+// The agents' Server-Sent Events connections on this instance (who is online is the Presence port's).
 import type { ServerResponse } from 'node:http';
 
 export type AgentEventName =
@@ -14,31 +14,25 @@ export type AgentEventName =
   | 'agents';
 
 interface Client {
-  agent: string;
   res: ServerResponse;
 }
 
 /** What one stream may have waiting in memory for a client that does not read: past it, it is dropped. */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
 
-export class AgentEvents {
+export class AgentConnections {
   private readonly clients = new Set<Client>();
   private sequence = 0;
   private keepAlive?: NodeJS.Timeout;
 
   constructor(private readonly keepAliveMs = 20000) {}
 
-  /** Distinct agents with at least one stream open. */
-  get agentsOnline(): string[] {
-    return [...new Set([...this.clients].map((c) => c.agent))];
-  }
-
-  get connections(): number {
+  get count(): number {
     return this.clients.size;
   }
 
-  /** Takes over the response; `onChange` runs when the set of agents online changes. */
-  open(agent: string, res: ServerResponse, onChange: () => void): Client {
+  /** Takes over the response; `onClose` runs once, when the stream ends. */
+  open(res: ServerResponse, onClose: () => void): Client {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -46,17 +40,17 @@ export class AgentEvents {
       'x-accel-buffering': 'no',
     });
     res.write('retry: 3000\n\n');
-    const before = this.agentsOnline.length;
-    const client: Client = { agent, res };
+    const client: Client = { res };
     this.clients.add(client);
+    let closed = false;
     const remove = () => {
-      const was = this.agentsOnline.length;
-      if (!this.clients.delete(client)) return;
-      if (this.agentsOnline.length !== was) onChange();
+      this.clients.delete(client);
+      if (closed) return;
+      closed = true;
+      onClose();
     };
     res.on('close', remove);
     res.on('error', remove);
-    if (this.agentsOnline.length !== before) onChange();
     this.ensureKeepAlive();
     return client;
   }
