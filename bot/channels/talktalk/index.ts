@@ -50,7 +50,7 @@ export function createTalkTalkChannel(deps: ChannelDeps, extra: { knowledge: Kno
   const adapter = new TalkTalkAdapter();
   const platform = config.TALKTALK_HANDOFF === 'platform';
 
-  const process = async (row: InboxRow): Promise<void> => {
+  const runEvent = async (row: InboxRow): Promise<void> => {
     const event = incomingEventSchema.parse(JSON.parse(row.event));
     const inbound = toInbound(event, row.id, new Date(row.receivedAt));
     if (inbound.kind === 'ignore') return;
@@ -68,7 +68,7 @@ export function createTalkTalkChannel(deps: ChannelDeps, extra: { knowledge: Kno
     store,
     logger,
     turns: { run: (conversationId, work) => turns.run(conversationKey(CHANNEL_ID, conversationId), work) },
-    process,
+    process: runEvent,
   });
 
   const channel: TalkTalkChannel = {
