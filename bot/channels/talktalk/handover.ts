@@ -5,11 +5,11 @@
 import type { Activity, TurnContext } from 'botbuilder';
 import type { Knowledge, Language } from '../../../knowledge';
 import type { Logger } from '../../logger';
-import type { Thread, TalkTalkStore } from './inboxStore';
+import type { TalkTalkRepo, TalkTalkThread } from '../../storage/ports';
 import { HANDOVER_EVENT } from './push';
 
 export interface HandoverDeps {
-  store: TalkTalkStore;
+  store: TalkTalkRepo;
   knowledge: Knowledge;
   logger: Logger;
 }
@@ -23,7 +23,7 @@ export class PartnerHandover {
   async pass(context: TurnContext, transfer: { caseNumber: string; language: Language; summary: string }): Promise<void> {
     const { knowledge, store, logger } = this.deps;
     const conversationId = context.activity.conversation.id;
-    await store.setThreadOwner(conversationId, { owner: 'partner', caseNumber: transfer.caseNumber, language: transfer.language });
+    await store.setThread(conversationId, { owner: 'partner', caseNumber: transfer.caseNumber, language: transfer.language });
     const endLabel = knowledge.text('button.end_chat', transfer.language);
     await context.sendActivities([
       {
@@ -43,7 +43,7 @@ export class PartnerHandover {
   async takeBackOnEndButton(context: TurnContext): Promise<boolean> {
     const activity = context.activity;
     if (activity.type !== 'message') return false;
-    const thread = await this.deps.store.threadOwner(activity.conversation.id);
+    const thread = await this.deps.store.thread(activity.conversation.id);
     if (thread.owner !== 'partner') return false;
     const language = thread.language ?? 'ko';
     const pressed = (activity.channelData as { talktalk?: { inputType?: unknown } } | undefined)?.talktalk?.inputType === 'button';
@@ -54,17 +54,17 @@ export class PartnerHandover {
 
   /** The agents pressed 상담 완료하기: the bot answers again. */
   async agentsFinished(context: TurnContext, managerNickname?: string): Promise<void> {
-    const thread = await this.deps.store.threadOwner(context.activity.conversation.id);
+    const thread = await this.deps.store.thread(context.activity.conversation.id);
     // Never passed by this bot (an agent took the chat in the partner center by hand): nothing to close.
     if (thread.owner !== 'partner') return;
     this.deps.logger.info({ channelId: context.activity.channelId, conversationId: context.activity.conversation.id, managerNickname }, 'talktalk: the partner center passed the chat back');
     await this.backToBot(context, thread, 'agents');
   }
 
-  private async backToBot(context: TurnContext, thread: Thread, by: 'seller' | 'agents'): Promise<void> {
+  private async backToBot(context: TurnContext, thread: TalkTalkThread, by: 'seller' | 'agents'): Promise<void> {
     const { knowledge, store } = this.deps;
     const language = thread.language ?? 'ko';
-    await store.setThreadOwner(context.activity.conversation.id, { owner: 'bot', language });
+    await store.setThread(context.activity.conversation.id, { owner: 'bot', language });
     const closing = knowledge.text('handoff.platform_closed', language, { caseNumber: thread.caseNumber ?? '-' });
     const replies: Partial<Activity>[] = [];
     if (by === 'seller') replies.push(control('takeThread'), { type: 'message', text: `${knowledge.text('handoff.ended_by_seller', language)}\n${closing}` });

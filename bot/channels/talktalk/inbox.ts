@@ -3,17 +3,17 @@
 // first, so order never depends on timing). A restart resumes what was stored but not processed; an event
 // whose turn was started MAX_ATTEMPTS times without finishing (it crashed the process) is given up.
 import type { Logger } from '../../logger';
-import type { InboxRow, TalkTalkStore } from './inboxStore';
+import type { TalkTalkEventRow, TalkTalkRepo } from '../../storage/ports';
 
 const MAX_ATTEMPTS = 3;
 
 export interface InboxDeps {
-  store: TalkTalkStore;
+  store: TalkTalkRepo;
   logger: Logger;
   /** The conversation's turn order (turns and proactive messages one at a time). */
   turns: { run<T>(conversationId: string, work: () => Promise<T>): Promise<T> };
   /** Runs the event's turn. */
-  process: (row: InboxRow) => Promise<void>;
+  process: (row: TalkTalkEventRow) => Promise<void>;
 }
 
 export class TalkTalkInbox {

@@ -6,11 +6,11 @@ import type { Knowledge } from '../../../knowledge';
 import { conversationKey } from '../../coordination';
 import { type ChannelDeps, sendDurably } from '../middleware';
 import { type Channel, DeliveryError } from '../port';
+import type { TalkTalkEventRow, TalkTalkRepo } from '../../storage/ports';
 import { PROACTIVE, TalkTalkAdapter } from './adapter';
 import { incomingEventSchema } from './contract';
 import { PartnerHandover } from './handover';
 import { TalkTalkInbox } from './inbox';
-import { type InboxRow, SqliteTalkTalkStore, type TalkTalkStore } from './inboxStore';
 import { CHANNEL_ID, HANDOVER_BACK, toInbound, userOf } from './mapping';
 import { NOTIFY, TalkTalkPush } from './push';
 import { SendApiFailure, TalkTalkSendApi } from './sendApi';
@@ -25,7 +25,7 @@ export interface PlatformHandoffHost {
 
 export interface TalkTalkChannel extends Channel {
   readonly adapter: TalkTalkAdapter;
-  readonly store: TalkTalkStore;
+  readonly store: TalkTalkRepo;
   /** Send-API failures by resultCode. */
   readonly sendFailures: ReadonlyMap<string, number>;
   /** Resolves once no stored event is being processed (tests, shutdown). */
@@ -33,9 +33,9 @@ export interface TalkTalkChannel extends Channel {
 }
 
 export function createTalkTalkChannel(deps: ChannelDeps, extra: { knowledge: Knowledge; handoff: PlatformHandoffHost }): TalkTalkChannel {
-  const { config, logger, turns, rateLimits, runTurn, outbox, db } = deps;
+  const { config, logger, turns, rateLimits, runTurn, outbox, stores } = deps;
   const { knowledge } = extra;
-  const store = new SqliteTalkTalkStore(db);
+  const store = stores.talkTalk;
   const api = new TalkTalkSendApi({ url: config.TALKTALK_API_URL, authKey: config.TALKTALK_AUTH_KEY ?? '', logger });
   // Handover requests name the partner: configured, or the one TalkTalk's own events carry.
   let partnerSeen: string | undefined;
@@ -50,7 +50,7 @@ export function createTalkTalkChannel(deps: ChannelDeps, extra: { knowledge: Kno
   const adapter = new TalkTalkAdapter();
   const platform = config.TALKTALK_HANDOFF === 'platform';
 
-  const runEvent = async (row: InboxRow): Promise<void> => {
+  const runEvent = async (row: TalkTalkEventRow): Promise<void> => {
     const event = incomingEventSchema.parse(JSON.parse(row.event));
     const inbound = toInbound(event, row.id, new Date(row.receivedAt));
     if (inbound.kind === 'ignore') return;

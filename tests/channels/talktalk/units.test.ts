@@ -5,10 +5,9 @@ import type { Activity } from 'botbuilder';
 import { ConfigError, loadConfig } from '../../../bot/config';
 import { InProcessTurnLock } from '../../../bot/coordination/inProcess/turnLock';
 import { createLogger } from '../../../bot/logger';
-import { openDatabase } from '../../../bot/storage/database';
+import { openSqliteStores } from '../../../bot/storage/sqlite';
 import { handoverMetadata, incomingEventSchema, type SendBody } from '../../../bot/channels/talktalk/contract';
 import { TalkTalkInbox } from '../../../bot/channels/talktalk/inbox';
-import { SqliteTalkTalkStore } from '../../../bot/channels/talktalk/inboxStore';
 import { toInbound } from '../../../bot/channels/talktalk/mapping';
 import { TalkTalkPush } from '../../../bot/channels/talktalk/push';
 import { checked, render } from '../../../bot/channels/talktalk/render';
@@ -197,8 +196,7 @@ describe('send API: header, retries and give-ups', () => {
 
 describe('durable inbox', () => {
   test('events run in order per conversation; closing while a turn waits keeps it for the next start', async () => {
-    const db = openDatabase(':memory:');
-    const store = new SqliteTalkTalkStore(db);
+    const store = openSqliteStores(':memory:').talkTalk;
     const queue = new InProcessTurnLock();
     const ran: string[] = [];
     let release!: () => void;
@@ -226,7 +224,7 @@ describe('durable inbox', () => {
   });
 
   test('an event whose turn never finished three times is given up, the next one runs', async () => {
-    const store = new SqliteTalkTalkStore(openDatabase(':memory:'));
+    const store = openSqliteStores(':memory:').talkTalk;
     const id = await store.addEvent('c', 'poison', Date.now());
     for (let i = 0; i < 3; i++) await store.startEvent(id);
     await store.addEvent('c', 'fine', Date.now());
