@@ -10,6 +10,7 @@ import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
 import { type Channel, Channels, installTurnMiddleware } from './channels';
 import { createBotFrameworkChannel } from './channels/botframework';
+import { createTalkTalkChannel } from './channels/talktalk';
 import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
 import { type Coordination, inProcessCoordination } from './coordination';
@@ -21,7 +22,6 @@ import { SellerBot } from './sellerBot';
 import { openStores } from './storage';
 import { DurableConversationState } from './storage/durableConversationState';
 import type { TranscriptRepo } from './storage/ports';
-import { createTalkTalkChannel } from './channels/talktalk';
 import { createWebChat } from './webchat';
 
 export interface AppOptions {
