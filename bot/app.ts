@@ -11,6 +11,7 @@ import { loadKnowledge } from '../knowledge';
 import { type Channel, Channels, installTurnMiddleware } from './channels';
 import { createBotFrameworkChannel } from './channels/botframework';
 import { createKakaoChannel } from './channels/kakao';
+import { createTalkTalkChannel } from './channels/talktalk';
 import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
 import { type Coordination, inProcessCoordination } from './coordination';
@@ -86,8 +87,8 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     const { answers, act } = turnOutcome(context);
     logger.info(
       {
-        conversationId: context.activity.conversation?.id,
         channelId: context.activity.channelId,
+        conversationId: context.activity.conversation?.id,
         activityType: context.activity.type,
         intent: context.turnState.get(TURN_INTENT_KEY),
         answers,
@@ -110,6 +111,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
   const kakao = createKakaoChannel(channelDeps, { knowledge, handoff: hub.store });
   if (kakao) channels.add(kakao);
+  if (config.TALKTALK_ENABLED) channels.add(createTalkTalkChannel(channelDeps, { knowledge }));
   for (const create of options.channels ?? []) channels.add(create(channelDeps));
   // --- end channels ---
   const turnMiddleware = { config, logger, knowledge, transcripts, unitOfWork: stores.unitOfWork, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };

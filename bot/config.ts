@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_KAKAO_API_URL, KAKAO_SKILL_TIMEOUT_MS, MIN_KAKAO_SECRET_LENGTH, checkKakaoConfig, kakaoBotId } from './channels/kakao/config';
 import { isAddressOrRange } from './clientAddress';
 import { BusinessHours, HoursFormatError, parseSchedule } from '../knowledge/hours';
+import { TALKTALK_SEND_API_URL, TALKTALK_SOURCE_RANGES } from './channels/talktalk/contract';
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
@@ -158,6 +159,20 @@ const schema = z
     KAKAO_API_URL: originOnly(DEFAULT_KAKAO_API_URL, 'the scheme and host alone, e.g. https://bot-api.kakao.com'),
     KAKAO_REPLY_BUDGET_MS: int(3500, 50, KAKAO_SKILL_TIMEOUT_MS - 500),
     KAKAO_HANDOFF: z.preprocess(emptyToUndefined, z.enum(['hub', 'platform']).default('hub')),
+    // Naver TalkTalk (bot/channels/talktalk): webhook in, send API out.
+    TALKTALK_ENABLED: bool(false),
+    TALKTALK_WEBHOOK_TOKEN: optionalString.pipe(
+      z.string().regex(/^[A-Za-z0-9_-]{24,200}$/, 'expected 24 to 200 letters, digits, "-" or "_" (it is part of the webhook URL)').optional(),
+    ),
+    TALKTALK_ALLOWED_IPS: list
+      .pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges (211.249.40.0/27)')))
+      .transform((v) => (v.length ? v : TALKTALK_SOURCE_RANGES)),
+    TALKTALK_API_URL: optionalString
+      .pipe(z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }).optional())
+      .transform((v) => v ?? TALKTALK_SEND_API_URL),
+    TALKTALK_AUTH_KEY: optionalString,
+    TALKTALK_HANDOFF: z.preprocess(emptyToUndefined, z.enum(['hub', 'platform']).default('hub')),
+    TALKTALK_PARTNER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected the partner account id (e.g. wc1234)').optional()),
   })
   .superRefine((c, ctx) => {
     const authenticated = c.MicrosoftAppId !== '';
@@ -174,6 +189,9 @@ const schema = z
       ctx.addIssue({ code: 'custom', path: ['LOCAL_WEBCHAT_SECRET'], message: 'required when LOCAL_WEBCHAT is on with Bot Framework credentials' });
     }
     checkKakaoConfig(c, ctx);
+    for (const key of ['TALKTALK_WEBHOOK_TOKEN', 'TALKTALK_AUTH_KEY'] as const) {
+      if (c.TALKTALK_ENABLED && !c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when TALKTALK_ENABLED is true' });
+    }
   });
 
 export type RawConfig = z.infer<typeof schema>;

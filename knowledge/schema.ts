@@ -98,6 +98,9 @@ export const RESPONSE_PLACEHOLDERS = {
   'kakao.operator_offer': [],
   'kakao.operator_summary': ['summary'],
   'kakao.too_fast': [],
+  'handoff.platform_transferred': ['summary'],
+  'handoff.platform_closed': ['caseNumber'],
+  'button.end_chat': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResponseKey = keyof typeof RESPONSE_PLACEHOLDERS;

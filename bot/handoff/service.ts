@@ -7,7 +7,7 @@ import type { IntentClassifier } from '../../intents/classifier';
 import type { Knowledge } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import { turnLanguage } from '../../dialogs/turn';
-import { isAuthenticatedTurn, turnChannel } from '../channels';
+import { type Channel, isAuthenticatedTurn, turnChannel } from '../channels';
 import { activityClient } from '../clientAddress';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -110,21 +110,8 @@ export class HandoffService implements HandoffPort {
       return;
     }
 
-    const platformHandoff = turnChannel(context)?.platformHandoff;
-    if (platformHandoff) {
-      // The messenger's own agents take it (their chat shows this conversation): recorded, never queued.
-      const summary = this.summaryFor(context, await this.deps.transcripts.getRecentActivities(activity.channelId, conversationId, SUMMARY_ACTIVITIES));
-      if (details.topic) summary.oosTopic = details.topic;
-      const session = await store.createSession(
-        { conversationId, channelId: activity.channelId, reason, language, queuedAt: iso(now), summary, estimateMinutes: 0, position: 0 },
-        notices.caseDate(now),
-      );
-      if (session) await this.close(session, 'platform');
-      this.deps.logger.info({ conversationId, reason, caseNumber: session?.caseNumber }, 'handoff transferred to the platform');
-      replies.push(platformHandoff(describeSummary(summary), language));
-      await context.sendActivities(replies);
-      return;
-    }
+    const platform = turnChannel(context)?.platformHandoff;
+    if (platform) return this.transfer(context, platform, reason, details, replies);
 
     if (!config.businessHours.isOpen(now)) {
       await store.createDraftTicket(conversationId, activity.channelId, language, iso(now), notices.caseDate(now));
@@ -182,6 +169,27 @@ export class HandoffService implements HandoffPort {
     if (protocol) await initiateProtocolHandoff(context, session, recent, store, this.deps.logger);
     this.events.emit('waiting', { session, position: actualPosition });
     this.events.emit('changed', undefined);
+  }
+
+  /**
+   * The platform's agents take it (their hours and queue are the platform's): the session is recorded as
+   * transferred (closed by `platform`), with the summary the platform's agents are sent.
+   */
+  private async transfer(context: TurnContext, platform: NonNullable<Channel['platformHandoff']>, reason: HandoffReason, details: HandoffDetails, replies: Partial<Activity>[]): Promise<void> {
+    const { store, notices } = this.deps;
+    const activity = context.activity;
+    const now = this.deps.now();
+    const language = turnLanguage(context);
+    const summary = this.summaryFor(context, await this.deps.transcripts.getRecentActivities(activity.channelId, activity.conversation.id, SUMMARY_ACTIVITIES));
+    if (details.topic) summary.oosTopic = details.topic;
+    const session = await store.createSession(
+      { conversationId: activity.conversation.id, channelId: activity.channelId, reason, language, queuedAt: iso(now), summary, estimateMinutes: 0, position: 0 },
+      notices.caseDate(now),
+    );
+    if (!session || !(await this.close(session, 'platform'))) return;
+    this.deps.logger.info({ conversationId: session.conversationId, channelId: session.channelId, reason, caseNumber: session.caseNumber }, 'handoff transferred to the platform');
+    if (replies.length) await context.sendActivities(replies);
+    await platform(context, { caseNumber: session.caseNumber, language, summary: describeSummary(session.summary) });
   }
 
   private summaryFor(context: TurnContext, recent: Activity[]) {

@@ -280,6 +280,40 @@ export interface KakaoRepo {
   purgeBefore(cutoff: Date): Promise<number>;
 }
 
+/** A Naver TalkTalk webhook event stored before its 200 (bot/channels/talktalk). */
+export interface TalkTalkEventRow {
+  id: number;
+  conversationId: string;
+  /** The event as received (JSON). */
+  event: string;
+  receivedAt: number;
+  /** Turns started for it (a crash mid-turn leaves it counted). */
+  attempts: number;
+}
+
+/** Who owns a TalkTalk chat: the bot, or the partner center's agents after a passThread (with its case). */
+export interface TalkTalkThread {
+  owner: 'bot' | 'partner';
+  caseNumber?: string;
+  language?: 'ko' | 'en';
+}
+
+/** Naver TalkTalk's own state: the inbox of webhook events (deleted once their turn ran) and each chat's owner. */
+export interface TalkTalkRepo {
+  addEvent(conversationId: string, event: string, receivedAt: number): Promise<number>;
+  /** The conversation's oldest event not yet processed. */
+  nextEvent(conversationId: string): Promise<TalkTalkEventRow | undefined>;
+  /** Counts a turn started for the event. */
+  startEvent(id: number): Promise<void>;
+  /** The event's turn ran (it leaves the inbox), or was given up (kept, marked with `failure`). */
+  finishEvent(id: number, failure?: string): Promise<void>;
+  /** Conversations with events not yet processed, the longest waiting first. */
+  pendingConversations(): Promise<string[]>;
+  pendingCount(conversationId: string): Promise<number>;
+  thread(conversationId: string): Promise<TalkTalkThread>;
+  setThread(conversationId: string, thread: TalkTalkThread): Promise<void>;
+}
+
 /**
  * A conversation's turn, as one unit of work: `run` gives `work` one transaction shared by every store
  * call inside it (found through AsyncLocalStorage, not passed along). `key` names the conversation
@@ -299,6 +333,7 @@ export interface Stores {
   readonly outbox: OutboxRepo;
   readonly webChat: WebChatRepo;
   readonly kakao: KakaoRepo;
+  readonly talkTalk: TalkTalkRepo;
   readonly unitOfWork: UnitOfWork;
   /** The backend's own periodic maintenance (SQLite's WAL checkpoints), for the app's jobs. */
   readonly jobs: Job[];

@@ -157,7 +157,12 @@ export function createKakaoChannel(deps: ChannelDeps, extras: KakaoExtras): Kaka
       return ring(kakao.userKey, signal);
     },
     continueConversation: (reference, logic) => adapter.continueConversation(reference, logic),
-    platformHandoff: settings.handoff === 'platform' ? (summary, language) => operatorOffer(knowledge, language, summary) : undefined,
+    platformHandoff:
+      settings.handoff === 'platform'
+        ? async (context, { language, summary }) => {
+            await context.sendActivity(operatorOffer(knowledge, language, summary));
+          }
+        : undefined,
     registerRoutes(server) {
       registerSkillRoute(server, {
         config,

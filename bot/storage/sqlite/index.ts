@@ -10,6 +10,7 @@ import { SqliteHandoffStore } from './handoff';
 import { SqliteKakao } from './kakao';
 import { SqliteOutbox } from './outbox';
 import { SqliteReferences } from './references';
+import { SqliteTalkTalk } from './talkTalk';
 import { SqliteTranscriptStore } from './transcripts';
 import { SqliteWebChat } from './webChat';
 
@@ -26,6 +27,7 @@ export function openSqliteStores(file: string, options: { onError?: (error: Erro
     outbox: new SqliteOutbox(db),
     webChat: new SqliteWebChat(db),
     kakao: new SqliteKakao(db),
+    talkTalk: new SqliteTalkTalk(db),
     unitOfWork: directUnitOfWork,
     jobs: [checkpointer.job],
     async close() {
