@@ -321,10 +321,16 @@ export class MessageReader {
    * learned model's when it is sure and knows most of the message.
    */
   private outOfScopeTopic(text: Text, intent: Intent): OutOfScopeTopic | undefined {
-    const cue = this.cues.outOfScope.find(([, m]) => matches(m, text))?.[0];
-    if (cue || intent !== 'none') return cue;
+    return this.cueOutOfScopeTopic(text) ?? (intent === 'none' ? this.learnedOutOfScopeTopic(text) : undefined);
+  }
+
+  private learnedOutOfScopeTopic(text: Text): OutOfScopeTopic | undefined {
     const guess = this.outOfScope.guess(text.spaced);
     return guess && guess.score >= OOS_SURE && guess.coverage >= OOS_COVERAGE ? (guess.topic as OutOfScopeTopic) : undefined;
+  }
+
+  private cueOutOfScopeTopic(text: Text): OutOfScopeTopic | undefined {
+    return this.cues.outOfScope.find(([, m]) => matches(m, text))?.[0];
   }
 
   private act(text: Text): Act | undefined {
@@ -368,11 +374,14 @@ export class MessageReader {
     // "who am I talking to" names no topic whatever words it shares with one ("wait").
     if (act === 'identity' && text.spaced.split(' ').length <= IDENTITY_MAX_WORDS) return { intent: intent === 'agent' ? 'none' : intent, score, act };
 
-    const oos = this.outOfScopeTopic(text, intent);
+    // A named topic's own word first; the learned guess only once the topic just answered has had its say ("until when?").
+    const oos = this.cueOutOfScopeTopic(text);
     if (oos && (intent === 'none' || TRAPS[oos]?.has(intent))) return { intent: 'none', score, oosTopic: oos };
 
     const followUp = this.followUp(text, intent, score, previous);
     if (followUp) return followUp;
+    const learned = intent === 'none' ? this.learnedOutOfScopeTopic(text) : undefined;
+    if (learned) return { intent: 'none', score, oosTopic: learned };
     if (intent === 'none' || !QUESTION_TOPICS.has(intent)) return { intent, score };
     const neighbour = this.neighbourFacet(intent, text);
     if (neighbour) return { intent: neighbour[0], score, facet: neighbour[1] };
@@ -421,7 +430,8 @@ export class MessageReader {
     const clearNewTopic = QUESTION_TOPICS.has(intent) && intent !== previous.topic && firm && selfContained;
     if (clearNewTopic) {
       // "what should I send?" after a restore answer: the neighbour topic's question, asked of this one.
-      const stays = words <= NEIGHBOUR_FOLLOW_UP_WORDS ? this.neighbourFacet(intent, text, previous.topic) : undefined;
+      if (words > NEIGHBOUR_FOLLOW_UP_WORDS) return undefined;
+      const stays = this.neighbourFacet(intent, text, previous.topic);
       return stays && { intent: stays[0], score, facet: stays[1], followUp: true };
     }
     const facet = this.facetOf(previous.topic, text, FOLLOW_UP_FACET_SURE);
