@@ -192,6 +192,8 @@ const EN_QUESTION_WORD = /^(?:do|does|can|will|how|what|why)$/;
 // "when I delete one," frames; "when are you open" asks.
 const EN_FRAME = /^(?:while|when|as|since|until|before|after|once)\s+(?!(?:is|are|was|do|does|can|will|should|would|could)\b)[^?]*$/;
 const KO_FRAME = /(?:동안에?|면서|는데|은데|인데|니까|다가)$/;
+/** "how long | do I have…" is one question: an English first clause needs a few words of its own. */
+const EN_FIRST_CLAUSE_WORDS = 3;
 /** Unmarked boundaries tried per message: each costs two classifications. */
 const MAX_UNMARKED_SPLITS = 2;
 
@@ -269,7 +271,8 @@ export class MessageReader {
         const [topic, facet] = key.split('.') as [FacetTopic, string];
         const total = [...counts.values()].reduce((a, b) => a + b, 0);
         for (const [as, n] of counts) {
-          if (as === topic || !QUESTION_TOPICS.has(as) || n / total < NEIGHBOUR_SHARE) continue;
+          // "none" too: a facet the classifier often misses ("do I lose my sales history?") is found through its topic.
+          if (as === topic || !(QUESTION_TOPICS.has(as) || as === 'none') || n / total < NEIGHBOUR_SHARE) continue;
           this.neighbourFacets.set(as, [...(this.neighbourFacets.get(as) ?? []), [topic, facet]]);
         }
       }
@@ -380,11 +383,11 @@ export class MessageReader {
 
     const followUp = this.followUp(text, intent, score, previous);
     if (followUp) return followUp;
+    const neighbour = intent === 'none' || QUESTION_TOPICS.has(intent) ? this.neighbourFacet(intent, text) : undefined;
+    if (neighbour) return { intent: neighbour[0], score, facet: neighbour[1] };
     const learned = intent === 'none' ? this.learnedOutOfScopeTopic(text) : undefined;
     if (learned) return { intent: 'none', score, oosTopic: learned };
     if (intent === 'none' || !QUESTION_TOPICS.has(intent)) return { intent, score };
-    const neighbour = this.neighbourFacet(intent, text);
-    if (neighbour) return { intent: neighbour[0], score, facet: neighbour[1] };
 
     const reading: Reading = { intent, score };
     const facet = score >= AMBIGUOUS_BELOW ? this.facetOf(intent, text) : this.cueFacet(intent, text);
@@ -463,7 +466,7 @@ export class MessageReader {
     let tried = 0;
     for (let i = 1; i < words.length - 1 && tried < MAX_UNMARKED_SPLITS; i++) {
       const koEnd = KO_SENTENCE_END.test(words[i - 1]) && !KO_LEADS_ON.test(words[i - 1]);
-      const enStart = i >= 2 && EN_QUESTION_WORD.test(words[i]) && !EN_QUESTION_WORD.test(words[i - 1]);
+      const enStart = i >= EN_FIRST_CLAUSE_WORDS && EN_QUESTION_WORD.test(words[i]) && !EN_QUESTION_WORD.test(words[i - 1]);
       if (!koEnd && !enStart) continue;
       const first = words.slice(0, i).join(' ');
       // Only a first clause that asks something can be a question of its own.

@@ -16,6 +16,12 @@ describe('a neighbour topic\'s question asked of this one', () => {
     expect(reader.read('ok what info do you need from me then', { topic: 'restore_product' })).toMatchObject({ intent: 'restore_product', facet: 'send' });
   });
 
+  test('a facet the classifier reads as nothing is found through its topic; chit-chat and named topics are not', () => {
+    expect(reader.read('do I lose my sales history if I delete')).toMatchObject({ intent: 'delete_product', facet: 'data_loss' });
+    expect(reader.read('오늘 날씨 좋네요')).toEqual({ intent: 'none', score: expect.any(Number) });
+    expect(reader.read('정산 내역 사라져요?')).toMatchObject({ intent: 'none', oosTopic: 'settlement' });
+  });
+
   test('a preparation question that says what it is for keeps its own topic', () => {
     expect(reader.read('상담 전에 미리 준비할 서류가 있나요', { topic: 'restore_product' })).toMatchObject({ intent: 'prepare_info' });
     expect(reader.read('what should I prepare before calling the customer center?')).toMatchObject({ intent: 'prepare_info' });
@@ -32,6 +38,8 @@ describe('clauses', () => {
     expect(reader.read('while I wait, are you open on holidays?')).toEqual({ intent: 'hours', score: expect.any(Number), facet: 'holiday' });
     expect(reader.read('when I delete a product, do buyers get notified?')).toMatchObject({ intent: 'customer_notice', facet: 'notified' });
     expect(reader.read('when I delete a product, do buyers get notified?').parts).toBeUndefined();
+    // "how long | do I have…" is one question, not two.
+    expect(reader.read('how long do I have to ask for a restore')).toEqual({ intent: 'restore_product', score: expect.any(Number), facet: 'deadline' });
     // "when" asking is no frame.
     expect(reader.read('when are you open, and how long is the phone wait?').parts).toHaveLength(2);
   });
