@@ -1,15 +1,18 @@
 // Which uncovered seller-center topic a message the classifier reads as "none" is about, learned from
 // labelled examples (intents/outOfScope.json) so that colloquial forms ("가게 그만하려고요", "잠깐 숨겨
-// 두기만") are named like the cue words are; "unrelated" (chit-chat, noise) is a class of its own.
+// 두기만") are named like the cue words are; "unrelated" (chit-chat, noise) is a class of its own, and so
+// is "in scope" (the facet examples), so that a deletion question in new words is not taken for a trap.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { FeatureExtractor, type MessageText, readMessage } from './features';
+import { loadFacetExamples } from './facetModel';
 import { projectConceptLexicon } from './lexicon';
 import { SoftmaxRegression, Vectorizer, softmaxInPlace } from './model';
 import { projectPath } from './paths';
 
 export const OUT_OF_SCOPE_FILE = projectPath('intents', 'outOfScope.json');
 const UNRELATED = 'unrelated';
+const IN_SCOPE = 'in_scope';
 
 const example = z.string().trim().min(1).max(300);
 
@@ -29,8 +32,11 @@ export class OutOfScopeModel {
   private readonly model: SoftmaxRegression;
   private readonly scores: Float64Array<ArrayBuffer>;
 
-  /** `topics`: the named topics the examples may use (the reader's list), so the file cannot invent one. */
-  constructor(topics: readonly string[], file = OUT_OF_SCOPE_FILE) {
+  /**
+   * `topics`: the named topics the examples may use (the reader's list), so the file cannot invent one;
+   * `inScope`: questions the bot answers (the facet examples).
+   */
+  constructor(topics: readonly string[], inScope: readonly string[] = loadFacetExamples().map((e) => e.text), file = OUT_OF_SCOPE_FILE) {
     const schema = z.strictObject({
       about: z.string().optional(),
       topics: z.strictObject(Object.fromEntries(topics.map((t) => [t, z.array(example).min(1)]))),
@@ -41,8 +47,9 @@ export class OutOfScopeModel {
     const rows: [string, string][] = [
       ...Object.entries(parsed.data.topics as Record<string, string[]>).flatMap(([topic, texts]) => texts.map((t): [string, string] => [topic, t])),
       ...parsed.data.unrelated.map((t): [string, string] => [UNRELATED, t]),
+      ...inScope.map((t): [string, string] => [IN_SCOPE, t]),
     ];
-    this.labels = [UNRELATED, ...topics];
+    this.labels = [UNRELATED, IN_SCOPE, ...topics];
     const vectors = this.vectorizer.fitTransform(rows.map(([, text]) => this.extractor.extract(text)));
     this.model = new SoftmaxRegression(this.vectorizer.size, this.labels.length);
     this.model.train(
@@ -53,14 +60,14 @@ export class OutOfScopeModel {
     this.scores = new Float64Array(this.labels.length);
   }
 
-  /** The named topic most likely meant, or undefined when "unrelated" wins or nothing is known. */
+  /** The named topic most likely meant, or undefined when "unrelated" or "in scope" wins, or nothing is known. */
   guess(text: string | MessageText): OutOfScopeGuess | undefined {
     const x = this.vectorizer.transform(typeof text === 'string' ? readMessage(text) : text, this.extractor);
     if (x.length === 0) return undefined;
     const scores = softmaxInPlace(this.model.logits(x, this.scores));
     let best = 0;
     for (let j = 1; j < scores.length; j++) if (scores[j] > scores[best]) best = j;
-    return best === 0 ? undefined : { topic: this.labels[best], score: scores[best], coverage: x.coverage };
+    return best < 2 ? undefined : { topic: this.labels[best], score: scores[best], coverage: x.coverage };
   }
 }
 

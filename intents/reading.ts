@@ -128,6 +128,17 @@ const TRAPS: Partial<Record<OutOfScopeTopic, ReadonlySet<Intent>>> = {
   order: new Set(['cancel']),
 };
 
+/**
+ * The same traps named in other words, by the learned model: there hiding or pausing a product
+ * (product_edit) is a trap for deletion too, since its examples are about not deleting.
+ */
+const LEARNED_TRAPS: Partial<Record<OutOfScopeTopic, ReadonlySet<Intent>>> = {
+  ...TRAPS,
+  product_edit: new Set(['delete_product']),
+};
+/** How sure the learned model must be to overrule a doubtful in-scope intent. */
+const OOS_TRAP_SURE = 0.65;
+
 /** Below this a classifier intent is a guess that a clause of a longer message must not be split into. */
 const PART_CONFIDENCE = 0.6;
 /** A classifier answer this firm, on a message that is not elliptical, is a new topic context cannot override. */
@@ -152,6 +163,7 @@ const FACET_CERTAIN = 0.95;
 const NEIGHBOUR_SHARE = 0.4;
 /** How clearly the facet model must place a message in a neighbour's facet, with no context and after it. */
 const NEIGHBOUR_OTHER_TOPIC = 0.2;
+const NEIGHBOUR_COVERAGE = 0.6;
 /** Longer than this, a neighbour topic's question is asked for its own sake, not of the topic just answered. */
 const NEIGHBOUR_FOLLOW_UP_WORDS = 10;
 
@@ -227,7 +239,8 @@ function readNegation(text: string): Negation | undefined {
   }
   // "사람 연결은 됐어요", "상담원은 괜찮아요": declining, but only of an agent ("해결 됐어요" thanks).
   const declined = KO_AGENT_DECLINED.exec(normalized);
-  if (declined && AGENT_WORDS.test(declined[1])) return { rest: declined[2].trim(), negatedAgent: true, wantsPerson: false };
+  // "연결이 안 됐어요" is a complaint that it did not happen, not a decline.
+  if (declined && AGENT_WORDS.test(declined[1]) && !/(?:안|못)\s*$/.test(declined[1])) return { rest: declined[2].trim(), negatedAgent: true, wantsPerson: false };
   const en = EN_NEGATION.exec(normalized);
   if (en) {
     const [, before, negated, after] = en;
@@ -289,7 +302,8 @@ export class MessageReader {
     for (const [neighbour, facet] of this.neighboursOf(intent)) {
       if (topic !== undefined && neighbour !== topic) continue;
       const guess = this.facets.guess(neighbour, readMessage(text.spaced));
-      if (!guess || guess.facet !== facet) continue;
+      // Mashing ("qwerasdf") shares a letter pair or two with the examples: the model must know most of the message.
+      if (!guess || guess.facet !== facet || guess.coverage < NEIGHBOUR_COVERAGE) continue;
       if (topic !== undefined ? guess.score >= FOLLOW_UP_FACET_SURE : guess.score >= FACET_SURE && guess.otherTopic <= NEIGHBOUR_OTHER_TOPIC) return [neighbour, facet];
     }
     return undefined;
@@ -327,9 +341,9 @@ export class MessageReader {
     return this.cueOutOfScopeTopic(text) ?? (intent === 'none' ? this.learnedOutOfScopeTopic(text) : undefined);
   }
 
-  private learnedOutOfScopeTopic(text: Text): OutOfScopeTopic | undefined {
+  private learnedOutOfScopeTopic(text: Text, sure = OOS_SURE): OutOfScopeTopic | undefined {
     const guess = this.outOfScope.guess(text.spaced);
-    return guess && guess.score >= OOS_SURE && guess.coverage >= OOS_COVERAGE ? (guess.topic as OutOfScopeTopic) : undefined;
+    return guess && guess.score >= sure && guess.coverage >= OOS_COVERAGE ? (guess.topic as OutOfScopeTopic) : undefined;
   }
 
   private cueOutOfScopeTopic(text: Text): OutOfScopeTopic | undefined {
@@ -380,6 +394,11 @@ export class MessageReader {
     // A named topic's own word first; the learned guess only once the topic just answered has had its say ("until when?").
     const oos = this.cueOutOfScopeTopic(text);
     if (oos && (intent === 'none' || TRAPS[oos]?.has(intent))) return { intent: 'none', score, oosTopic: oos };
+    // A doubtful deletion that the examples say is a trap in other words ("색상 하나만 지우고 싶은데", "pause my listing").
+    if (!oos && score < CLEAR_TOPIC && intent !== 'none') {
+      const trap = this.learnedOutOfScopeTopic(text, OOS_TRAP_SURE);
+      if (trap && LEARNED_TRAPS[trap]?.has(intent)) return { intent: 'none', score, oosTopic: trap };
+    }
 
     const followUp = this.followUp(text, intent, score, previous);
     if (followUp) return followUp;

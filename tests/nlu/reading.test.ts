@@ -19,6 +19,7 @@ describe('a neighbour topic\'s question asked of this one', () => {
   test('a facet the classifier reads as nothing is found through its topic; chit-chat and named topics are not', () => {
     expect(reader.read('do I lose my sales history if I delete')).toMatchObject({ intent: 'delete_product', facet: 'data_loss' });
     expect(reader.read('오늘 날씨 좋네요')).toEqual({ intent: 'none', score: expect.any(Number) });
+    expect(reader.read('qwerasdf')).toEqual({ intent: 'none', score: expect.any(Number) });
     expect(reader.read('정산 내역 사라져요?')).toMatchObject({ intent: 'none', oosTopic: 'settlement' });
   });
 
@@ -78,8 +79,17 @@ describe('uncovered topics in everyday words', () => {
     expect(model.guess('날씨 좋네요')).toBeUndefined();
   });
 
+  test('a doubtful deletion that is a trap in other words (pausing, hiding) is named; deletion questions in new words are not', () => {
+    expect(reader.read('상품 잠시 내려놓기')).toMatchObject({ intent: 'none', oosTopic: 'product_edit' });
+    expect(reader.read('I want to pause my listing')).toMatchObject({ intent: 'none', oosTopic: 'product_edit' });
+    for (const text of ['bulk delete products?', 'Is there a bulk delete option?', 'bulk delete only removed half of my items', '안 팔리는 상품 싹 지우고 싶어요']) {
+      expect(reader.read(text).oosTopic).toBeUndefined();
+    }
+    expect(reader.read('remove one option from a product')).toMatchObject({ intent: 'none', oosTopic: 'option' });
+  });
+
   test('a file naming a topic the reader does not know is refused', () => {
-    expect(() => new OutOfScopeModel(['settlement'])).toThrow(/outOfScope\.json: topics: /);
+    expect(() => new OutOfScopeModel(['settlement'], [])).toThrow(/outOfScope\.json: topics: /);
   });
 });
 
@@ -90,6 +100,12 @@ describe('acts', () => {
     expect(reader.read('해결 안 됐어요', { topic: 'delete_product' })).toMatchObject({ intent: 'delete_problem' });
     // A named topic that did not work is that topic, handed off by name.
     expect(reader.read('주문 취소가 안 됐어요')).toMatchObject({ oosTopic: 'order' });
+  });
+
+  test('"연결이 안 됐어요" complains that no one came; it declines nothing', () => {
+    expect(reader.read('아직도 연결이 안 됐어요')).toMatchObject({ intent: 'wait_time' });
+    expect(reader.read('아직도 연결이 안 됐어요').nudge).toBeUndefined();
+    expect(reader.read('상담원 연결은 됐어요')).toMatchObject({ intent: 'none', nudge: true });
   });
 
   test('"what are you" in everyday words is an identity question', () => {
