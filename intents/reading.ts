@@ -213,7 +213,8 @@ const MAX_UNMARKED_SPLITS = 2;
 const KO_NEGATION = /^(.{0,40}?)(?:말고|말구|(?:은|는|도)?\s*됐(?:고|구)요?|(?:은|는)?\s*필요\s*없(?:고|구|어요|습니다)|(?:은|는)?\s*안\s*해도\s*(?:되고|돼요))[\s,.]*(.*)$/s;
 /** "that didn't help" read as a greeting or as nothing is still "not solved" when it says no more. */
 const UNRESOLVED_MAX_WORDS = 6;
-const UNRESOLVED = /해결\s?(?:이\s?)?(?:안|못)|안\s?(?:됐|되었)|not (?:solved|resolved|fixed)|didn'?t (?:work|help)|did not (?:work|help)|doesn'?t work/;
+const UNRESOLVED =
+  /해결\s?(?:이\s?)?(?:안|못)|안\s?(?:됐|되었)|도움이?\s?(?:안|못)|(?:여전히|그래도|아직도?)\s?안\s?(?:돼|되)|not (?:solved|resolved|fixed|helpful)|not what i asked|didn'?t (?:work|help|answer)|did not (?:work|help|answer)|doesn'?t (?:work|help|answer)|still (?:not|doesn'?t|does not|can'?t|cannot)/;
 const KO_AGENT_DECLINED = /^(.{0,40}?)(?:은|는|도)?\s*(?:됐어요|됐습니다|괜찮(?:아요|고요|습니다)|필요\s*없는데요)[\s,.]*(.*)$/s;
 const EN_NEGATION =
   /^(.{0,60}?)\b(?:no need (?:for|of)|(?:i )?(?:don'?t|do not) need|not)\s+(?:an?\s+|to (?:talk|speak) to\s+(?:an?\s+)?)?(agent|human|person|representative|operator|bot|robot|machine)s?\b[\s,.;]*(.*)$/s;
@@ -380,9 +381,12 @@ export class MessageReader {
   private readOne(text: Text, classification: Classification, previous?: TopicContext): Reading {
     const { intent, score, ranking } = classification;
     // "해결 안 됐어요", "that didn't help": the opposite of thanks. After deleting, the deletion failed.
-    const unresolved = UNRESOLVED.test(text.spaced) && (intent === 'thanks' || ((intent === 'none' || intent === 'greeting') && text.spaced.split(' ').length <= UNRESOLVED_MAX_WORDS && !this.outOfScopeTopic(text, 'none')));
+    const afterDeleting = previous?.topic === 'delete_product' || previous?.topic === 'delete_problem';
+    // A guess at a failed deletion ("그래도 안 돼요") after another topic is that topic not solved.
+    const weakly = intent === 'none' || intent === 'greeting' || (intent === 'delete_problem' && score < CLEAR_TOPIC && previous !== undefined && !afterDeleting);
+    const unresolved =
+      UNRESOLVED.test(text.spaced) && (intent === 'thanks' || (weakly && text.spaced.split(' ').length <= UNRESOLVED_MAX_WORDS && !this.outOfScopeTopic(text, 'none')));
     if (unresolved) {
-      const afterDeleting = previous?.topic === 'delete_product' || previous?.topic === 'delete_problem';
       return afterDeleting ? { intent: 'delete_problem', score } : { intent: 'none', score, act: 'unresolved' };
     }
     const act = this.act(text);

@@ -98,6 +98,12 @@ describe('acts', () => {
     expect(reader.read('그걸로는 해결이 안 됐어요', { topic: 'hours' })).toMatchObject({ intent: 'none', act: 'unresolved' });
     expect(reader.read("that didn't help", { topic: 'contact_channels' })).toMatchObject({ act: 'unresolved' });
     expect(reader.read('해결 안 됐어요', { topic: 'delete_product' })).toMatchObject({ intent: 'delete_problem' });
+    // In other words, and where the classifier only guesses at a failed deletion.
+    for (const text of ['별로 도움 안 되네요', '그래도 안 돼요', 'not helpful', "that doesn't answer my question"]) {
+      expect(reader.read(text, { topic: 'hours' })).toMatchObject({ intent: 'none', act: 'unresolved' });
+    }
+    expect(reader.read('그래도 안 돼요', { topic: 'delete_product' })).toMatchObject({ intent: 'delete_problem' });
+    expect(reader.read('삭제 버튼 눌러도 여전히 안 돼요', { topic: 'hours' })).toMatchObject({ intent: 'delete_problem', facet: 'button' });
     // A named topic that did not work is that topic, handed off by name.
     expect(reader.read('주문 취소가 안 됐어요')).toMatchObject({ oosTopic: 'order' });
   });
