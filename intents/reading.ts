@@ -210,12 +210,13 @@ const EN_FIRST_CLAUSE_WORDS = 3;
 const MAX_UNMARKED_SPLITS = 2;
 
 // "X 말고 Y", "X는 됐고 Y", "no need for X, Y": X is what the seller does not want.
-const KO_NEGATION = /^(.{0,40}?)(?:말고|말구|(?:은|는|도)?\s*됐(?:고|구)요?|(?:은|는)?\s*필요\s*없(?:고|구|어요|습니다)|(?:은|는)?\s*안\s*해도\s*(?:되고|돼요))[\s,.]*(.*)$/s;
+// The text is normalised (one space at most), so \s? where \s* would retry every lazy start over a long run.
+const KO_NEGATION = /^(.{0,40}?)(?:말고|말구|(?:은|는|도)?\s?됐(?:고|구)요?|(?:은|는)?\s?필요\s?없(?:고|구|어요|습니다)|(?:은|는)?\s?안\s?해도\s?(?:되고|돼요))[\s,.]*(.*)$/s;
 /** "that didn't help" read as a greeting or as nothing is still "not solved" when it says no more. */
 const UNRESOLVED_MAX_WORDS = 6;
 const UNRESOLVED =
   /해결\s?(?:이\s?)?(?:안|못)|안\s?(?:됐|되었)|도움이?\s?(?:안|못)|(?:여전히|그래도|아직도?)\s?안\s?(?:돼|되)|not (?:solved|resolved|fixed|helpful)|not what i asked|didn'?t (?:work|help|answer)|did not (?:work|help|answer)|doesn'?t (?:work|help|answer)|still (?:not|doesn'?t|does not|can'?t|cannot)/;
-const KO_AGENT_DECLINED = /^(.{0,40}?)(?:은|는|도)?\s*(?:됐어요|됐습니다|괜찮(?:아요|고요|습니다)|필요\s*없는데요)[\s,.]*(.*)$/s;
+const KO_AGENT_DECLINED = /^(.{0,40}?)(?:은|는|도)?\s?(?:됐어요|됐습니다|괜찮(?:아요|고요|습니다)|필요\s?없는데요)[\s,.]*(.*)$/s;
 const EN_NEGATION =
   /^(.{0,60}?)\b(?:no need (?:for|of)|(?:i )?(?:don'?t|do not) need|not)\s+(?:an?\s+|to (?:talk|speak) to\s+(?:an?\s+)?)?(agent|human|person|representative|operator|bot|robot|machine)s?\b[\s,.;]*(.*)$/s;
 const AGENT_WORDS = /상담사|상담원|사람|직원|연결|agent|human|person|representative|operator/;
