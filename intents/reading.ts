@@ -202,7 +202,7 @@ const KO_LEADS_ON = /(?:는데|은데|인데|서|고|니까|거든|지만|면)�
 const EN_QUESTION_WORD = /^(?:do|does|can|will|how|what|why)$/;
 /** "while I wait, …", "기다리는 동안, …": a clause that frames the question rather than asking one. */
 // "when I delete one," frames; "when are you open" asks.
-const EN_FRAME = /^(?:while|when|as|since|until|before|after|once)\s+(?!(?:is|are|was|do|does|can|will|should|would|could)\b)[^?]*$/;
+const EN_FRAME = /^(?:while|when|since|until|before|after|once)\s(?!(?:is|are|was|do|does|can|will|should|would|could)\b)[^?]*$/;
 const KO_FRAME = /(?:동안에?|면서|는데|은데|인데|니까|다가)$/;
 /** "how long | do I have…" is one question: an English first clause needs a few words of its own. */
 const EN_FIRST_CLAUSE_WORDS = 3;
