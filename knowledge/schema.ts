@@ -82,6 +82,7 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.ticket_cancelled': [],
   farewell: [],
   identity: [],
+  unresolved: [],
   clarify: [],
   'handoff.named_topic': ['topic'],
   'handoff.apology': [],
