@@ -1,0 +1,78 @@
+// Two bot instances on one PostgreSQL database, through the paths sellers and agents use: A is the real
+// server started by bot/index.ts with DATABASE_URL (as `npm start` runs it), B an in-process app on the
+// same database. The stores are still each instance's own SQLite; what is shared here is the
+// coordination: agent events, presence and rate limits.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type PostgresCoordination, postgresCoordination } from '../../bot/coordination/postgres';
+import { createLogger } from '../../bot/logger';
+import { AGENT_TOKENS, EventStream, JUNHO, MINJI, Seller } from '../handoff/helpers';
+import { type BotProcess, spawnBot } from '../support/botProcess';
+import { type RunningBot, message, post, startBot } from '../support/botServer';
+import { ChannelServer } from '../support/channelServer';
+import { createTestDatabase, describePostgres } from '../support/database';
+
+const ENV = { AGENT_TOKENS, RATE_LIMIT_PER_MINUTE: '3', FALLBACK_HANDOFF_AFTER: '0' };
+
+describePostgres('two instances on one PostgreSQL database', () => {
+  let channel: ChannelServer;
+  let dataDir: string;
+  let a: BotProcess;
+  let b: RunningBot;
+  let bCoordination: PostgresCoordination;
+  const streams: EventStream[] = [];
+
+  beforeAll(async () => {
+    const url = await createTestDatabase();
+    channel = new ChannelServer();
+    await channel.start();
+    dataDir = mkdtempSync(join(tmpdir(), 'bot-pg-a-'));
+    const startB = async () => {
+      bCoordination = await postgresCoordination({ url, poolSize: 4, logger: createLogger('silent'), now: () => new Date() });
+      b = await startBot({ ...ENV, DATABASE_URL: url }, { coordination: bCoordination });
+    };
+    [a] = await Promise.all([spawnBot(dataDir, { ...ENV, DATABASE_URL: url, DATABASE_POOL_SIZE: '4' }), startB()]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(streams.map((s) => s.close()));
+    await a?.stop();
+    await b?.stop();
+    await bCoordination?.close();
+    await channel?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('started from DATABASE_URL: the real server runs its coordination on PostgreSQL', () => {
+    expect(a.output()).toMatch(/"coordination":"postgres".*bot listening/);
+  });
+
+  test('an agent online on B is online on A; a seller queued on A reaches the console on B within 500 ms', async () => {
+    const auth = (agent: { token: string }) => ({ authorization: `Bearer ${agent.token}` });
+    const onB = await EventStream.open(b, auth(MINJI));
+    streams.push(onB);
+    const onA = await EventStream.open(a, auth(JUNHO));
+    streams.push(onA);
+    // Minji's presence row may land after Junho's hello; then an `agents` update follows at once.
+    const both = (e: { event: string; data: { agents?: string[] } }) => ['hello', 'agents'].includes(e.event) && e.data.agents?.length === 2;
+    const seen = onA.events.find(both) ?? (await onA.next(both, 1_000));
+    expect(seen.data).toMatchObject({ agents: [MINJI.name, JUNHO.name] });
+
+    const waiting = onB.next((e) => e.event === 'waiting' && e.data.conversationId === 'pg-seller');
+    const seller = new Seller(a, channel, 'pg-seller');
+    await seller.say('상담사 연결해 주세요');
+    const queuedAt = Date.now();
+    const event = await waiting;
+    expect(Date.now() - queuedAt).toBeLessThan(500);
+    expect(event.data).toMatchObject({ conversationId: 'pg-seller', position: 1, reason: 'requested' });
+  });
+
+  test('a conversation has one message budget across both instances', async () => {
+    const send = (bot: { url: string }, text: string) => post(bot.url, '/api/messages', message('pg-budget', text, { serviceUrl: channel.url }));
+    const statuses = [];
+    for (const [bot, text] of [[a, '안녕하세요'], [b, '상품 삭제'], [a, '고마워요'], [b, '또 있어요']] as const) statuses.push((await send(bot, text)).status);
+    expect(statuses.slice(0, 3).every((s) => s === 200 || s === 202)).toBe(true);
+    expect(statuses[3]).toBe(429);
+  });
+});
