@@ -144,7 +144,7 @@ describePostgres('PostgreSQL coordination, two instances on one database', () =>
       await waitFor(() => b.events.listenerPid !== undefined && b.events.listenerPid !== pid);
     });
 
-    test('an event committed after a later one is still delivered, and first (ids are waited for, not skipped)', async () => {
+    test('an event whose transaction commits after a later one is delivered when it commits, once; a hole never blocks', async () => {
       const heard: string[] = [];
       b.events.topic<{ s: string }>('order').subscribe(({ s }) => heard.push(s));
       const slow = new pg.Client({ connectionString: url });
@@ -153,15 +153,39 @@ describePostgres('PostgreSQL coordination, two instances on one database', () =>
         await slow.query('BEGIN');
         await slow.query(`INSERT INTO events (topic, message) VALUES ('order', '{"s":"earlier id"}')`);
         await a.events.topic<{ s: string }>('order').publish({ s: 'later id' });
-        await sleep(150);
-        expect(heard).toEqual([]);
+        await waitFor(() => heard.length === 1, 1_000);
+        expect(heard).toEqual(['later id']);
         await slow.query(`SELECT pg_notify('bot_events', '0')`);
         await slow.query('COMMIT');
         await waitFor(() => heard.length === 2);
-        expect(heard).toEqual(['earlier id', 'later id']);
+        await a.events.topic<{ s: string }>('order').publish({ s: 'after' });
+        await waitFor(() => heard.length === 3);
+        await sleep(350); // a poll re-reads above the hole it had: nothing twice
+        expect(heard).toEqual(['later id', 'earlier id', 'after']);
       } finally {
         await slow.end();
       }
+    });
+
+    test("published inside a turn, an event is heard when the turn's transaction commits, and not at all when it rolls back", async () => {
+      const heard: string[] = [];
+      b.events.topic<{ s: string }>('turn').subscribe(({ s }) => heard.push(s));
+      const topic = a.events.topic<{ s: string }>('turn');
+      await a.turns.run('webchat\nc5', async () => {
+        await topic.publish({ s: 'in the turn' });
+        await sleep(150);
+        expect(heard).toEqual([]);
+      });
+      await waitFor(() => heard.length === 1);
+      await expect(
+        a.turns.run('webchat\nc5', async () => {
+          await topic.publish({ s: 'rolled back' });
+          throw new Error('turn failed');
+        }),
+      ).rejects.toThrow('turn failed');
+      await topic.publish({ s: 'next' });
+      await waitFor(() => heard.length === 2);
+      expect(heard).toEqual(['in the turn', 'next']);
     });
   });
 

@@ -7,6 +7,7 @@ import type { Logger } from '../../logger';
 import { TopicListeners } from '../local';
 import type { EventBus, Topic } from '../ports';
 import { coalesce } from './coalesce';
+import { PostgresTurnLock } from './turnLock';
 
 const CHANNEL = 'bot_events';
 const BATCH = 500;
@@ -16,23 +17,27 @@ export interface PostgresEventBusOptions {
   logger: Pick<Logger, 'warn' | 'error'>;
   pollMs?: number;
   /**
-   * How long a hole in the ids is waited for: ids are taken at insert but seen at commit, so a later id
-   * can be visible before an earlier one. A hole older than this was a rollback and is skipped.
+   * How long a hole in the ids is looked at again: ids are taken at insert but seen at commit, so a later
+   * id can be visible before an earlier one (a turn's transaction still open). Longer than any
+   * transaction may stay open (the server ends idle ones after a minute): a hole that old was a rollback.
    */
-  gapWaitMs?: number;
+  holeMs?: number;
   reconnectMs?: number;
 }
 
 export class PostgresEventBus implements EventBus {
   private readonly listeners = new TopicListeners();
-  private lastId = 0;
-  private gap?: { after: number; since: number };
+  /** Every id up to here is delivered or was a rollback. */
+  private floor = 0;
+  /** Ids above the floor already delivered (a hole below them is still open). */
+  private readonly delivered = new Set<number>();
+  private hole?: { at: number; since: number };
   private listener?: pg.Client;
   private closed = false;
   private readonly timers = new Set<NodeJS.Timeout>();
   private publishing: Promise<unknown> = Promise.resolve();
   private readonly pollMs: number;
-  private readonly gapWaitMs: number;
+  private readonly holeMs: number;
   private readonly reconnectMs: number;
   /** Reads every row after the last id seen (coalesced: a notification storm is one read). */
   readonly catchUp: () => Promise<void>;
@@ -42,7 +47,7 @@ export class PostgresEventBus implements EventBus {
     private readonly options: PostgresEventBusOptions,
   ) {
     this.pollMs = options.pollMs ?? 2_000;
-    this.gapWaitMs = options.gapWaitMs ?? 1_000;
+    this.holeMs = options.holeMs ?? 90_000;
     this.reconnectMs = options.reconnectMs ?? 500;
     this.catchUp = coalesce(
       () => this.readOnce(),
@@ -53,7 +58,7 @@ export class PostgresEventBus implements EventBus {
   /** Starts after the newest event (earlier ones were for the instances running then). */
   async start(): Promise<void> {
     const { rows } = await this.pool.query<{ id: string }>('SELECT coalesce(max(id), 0) AS id FROM events');
-    this.lastId = Number(rows[0].id);
+    this.floor = Number(rows[0].id);
     await this.listen();
     const poll = setInterval(() => void this.catchUp(), this.pollMs);
     poll.unref();
@@ -80,10 +85,14 @@ export class PostgresEventBus implements EventBus {
     return this.listeners.topic<T>(name, (message) => this.publish(name, message));
   }
 
-  /** One instance's publishes are inserted one after another, so their ids keep publish order. */
+  /**
+   * One instance's publishes are inserted one after another, so their ids keep publish order. Inside a
+   * turn the row is part of the turn's transaction: listeners hear of it once the turn's changes commit.
+   */
   private publish(topic: string, message: unknown): Promise<void> {
+    const db = PostgresTurnLock.transaction.getStore() ?? this.pool;
     const insert = this.publishing.then(() =>
-      this.pool.query(
+      db.query(
         `WITH e AS (INSERT INTO events (topic, message) VALUES ($1, $2) RETURNING id)
          SELECT pg_notify('${CHANNEL}', id::text) FROM e`,
         [topic, JSON.stringify(message)],
@@ -130,36 +139,40 @@ export class PostgresEventBus implements EventBus {
     this.timers.add(timer);
   }
 
+  /**
+   * Delivers every committed row above the floor not delivered yet, in id order, then raises the floor
+   * over what is settled. A row committed late (its transaction was open during an earlier read) is
+   * delivered when it appears: in commit order, never lost.
+   */
   private async readOnce(): Promise<void> {
+    let after = this.floor;
     for (;;) {
       const { rows } = await this.pool.query<{ id: string; topic: string; message: unknown }>(
         'SELECT id, topic, message FROM events WHERE id > $1 ORDER BY id LIMIT $2',
-        [this.lastId, BATCH],
+        [after, BATCH],
       );
       for (const row of rows) {
         const id = Number(row.id);
-        if (id !== this.lastId + 1 && !this.holeExpired()) return;
-        this.gap = undefined;
-        this.lastId = id;
+        after = id;
+        if (this.delivered.has(id)) continue;
+        this.delivered.add(id);
         this.deliver(row.topic, row.message);
       }
+      this.raiseFloor(after);
       if (rows.length < BATCH) return;
     }
   }
 
-  /** Whether the hole after the last id has been waited for long enough; if not, reads again when it has. */
-  private holeExpired(): boolean {
-    const now = Date.now();
-    if (this.gap?.after !== this.lastId) this.gap = { after: this.lastId, since: now };
-    const left = this.gap.since + this.gapWaitMs - now;
-    if (left <= 0) return true;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      void this.catchUp();
-    }, left);
-    timer.unref();
-    this.timers.add(timer);
-    return false;
+  private raiseFloor(highest: number): void {
+    for (;;) {
+      while (this.delivered.delete(this.floor + 1)) this.floor += 1;
+      if (this.floor >= highest) return void (this.hole = undefined);
+      // A hole below delivered ids: an open transaction, or a rollback once it is old enough.
+      const now = Date.now();
+      if (this.hole?.at !== this.floor + 1) this.hole = { at: this.floor + 1, since: now };
+      if (now - this.hole.since < this.holeMs) return;
+      this.floor += 1;
+    }
   }
 
   private deliver(topic: string, message: unknown): void {
