@@ -105,7 +105,7 @@ describePostgres('PostgreSQL coordination, two instances on one database', () =>
       let holderPid = 0;
       let release!: () => void;
       const holder = a.turns.run('webchat\nc4', async () => {
-        holderPid = (PostgresTurnLock.transaction.getStore() as unknown as { processID: number }).processID;
+        holderPid = (PostgresTurnLock.current() as unknown as { processID: number }).processID;
         await new Promise<void>((resolve) => (release = resolve));
       });
       await waitFor(() => holderPid !== 0);

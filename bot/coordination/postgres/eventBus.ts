@@ -90,7 +90,7 @@ export class PostgresEventBus implements EventBus {
    * turn the row is part of the turn's transaction: listeners hear of it once the turn's changes commit.
    */
   private publish(topic: string, message: unknown): Promise<void> {
-    const db = PostgresTurnLock.transaction.getStore() ?? this.pool;
+    const db = PostgresTurnLock.current() ?? this.pool;
     const insert = this.publishing.then(() =>
       db.query(
         `WITH e AS (INSERT INTO events (topic, message) VALUES ($1, $2) RETURNING id)

@@ -29,6 +29,49 @@ class Slots {
   }
 }
 
+/** A transaction holding a conversation's lock; `open` turns false once it ended (late callbacks must not use it). */
+export interface LockedTransaction {
+  client: pg.PoolClient;
+  open: boolean;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/**
+ * Begins a transaction on a pooled connection and takes the key's advisory lock in it (one round trip),
+ * waiting at most `waitMs`; the key is our own 64-bit number, never text from a request.
+ */
+export async function beginLocked(pool: pg.Pool, key: string, waitMs: number): Promise<LockedTransaction> {
+  const client = await pool.connect();
+  // A held connection that dies (server restart, terminated backend) emits 'error' outside any query;
+  // unheard, that would end the process. The lock is lost with it, and the commit then fails.
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  const release = (error?: Error) => {
+    client.off('error', ignore);
+    client.release(error);
+  };
+  try {
+    await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.round(waitMs)}; SELECT pg_advisory_xact_lock(${advisoryKey(`turn\n${key}`)})`);
+  } catch (error) {
+    release(error as Error); // a half-open transaction must not go back to the pool
+    throw error;
+  }
+  const end = async (command: 'COMMIT' | 'ROLLBACK') => {
+    if (!tx.open) return;
+    tx.open = false;
+    try {
+      await client.query(command);
+    } catch (error) {
+      release(error as Error);
+      throw error;
+    }
+    release();
+  };
+  const tx: LockedTransaction = { client, open: true, commit: () => end('COMMIT'), rollback: () => end('ROLLBACK') };
+  return tx;
+}
+
 export interface PostgresTurnLockOptions {
   /** Connections this instance may hold for turns (holding or waiting); default half the pool. */
   maxConnections: number;
@@ -37,11 +80,16 @@ export interface PostgresTurnLockOptions {
 }
 
 export class PostgresTurnLock implements TurnLock {
-  /** The transaction holding the current turn's lock (for the stores' unit of work). */
-  static readonly transaction = new AsyncLocalStorage<pg.PoolClient>();
+  private static readonly scope = new AsyncLocalStorage<LockedTransaction>();
   private readonly local = new InProcessTurnLock();
   private readonly slots: Slots;
   private readonly waitMs: number;
+
+  /** The connection of the turn this call runs in, while its transaction is open (the stores share it). */
+  static current(): pg.PoolClient | undefined {
+    const tx = PostgresTurnLock.scope.getStore();
+    return tx?.open ? tx.client : undefined;
+  }
 
   constructor(
     private readonly pool: pg.Pool,
@@ -60,39 +108,15 @@ export class PostgresTurnLock implements TurnLock {
   }
 
   private async locked<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    // A held connection that dies (server restart, terminated backend) emits 'error' outside any query;
-    // unheard, that would end the process. The lock is lost with it, and the commit below then fails.
-    const ignore = () => undefined;
-    client.on('error', ignore);
-    const release = (error?: Error) => {
-      client.off('error', ignore);
-      client.release(error);
-    };
-    try {
-      // One round trip; the key is our own 64-bit number, never text from a request.
-      await client.query(`BEGIN; SET LOCAL lock_timeout = ${Math.round(this.waitMs)}; SELECT pg_advisory_xact_lock(${advisoryKey(`turn\n${key}`)})`);
-    } catch (error) {
-      release(error as Error); // a half-open transaction must not go back to the pool
-      throw error;
-    }
+    const tx = await beginLocked(this.pool, key, this.waitMs);
     let result: T;
     try {
-      result = await PostgresTurnLock.transaction.run(client, work);
+      result = await PostgresTurnLock.scope.run(tx, work);
     } catch (error) {
-      await client.query('ROLLBACK').then(
-        () => release(),
-        (rollbackError: Error) => release(rollbackError),
-      );
+      await tx.rollback().catch(() => undefined);
       throw error;
     }
-    try {
-      await client.query('COMMIT');
-    } catch (error) {
-      release(error as Error);
-      throw error;
-    }
-    release();
+    await tx.commit();
     return result;
   }
 }
