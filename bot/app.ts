@@ -13,17 +13,14 @@ import { createBotFrameworkChannel } from './channels/botframework';
 import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
 import { type Coordination, inProcessCoordination } from './coordination';
-import { ConversationReferences } from './conversationReferences';
 import { HandoffHub } from './handoff/hub';
 import { type Logger, createLogger } from './logger';
 import { Outbox } from './outbox';
 import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
-import { startCheckpointer } from './storage/checkpointer';
-import { closeDatabase, openDatabase } from './storage/database';
+import { openStores } from './storage';
 import { DurableConversationState } from './storage/durableConversationState';
-import { SqliteStorage } from './storage/sqliteStorage';
-import { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+import type { TranscriptRepo } from './storage/ports';
 import { createWebChat } from './webchat';
 
 export interface AppOptions {
@@ -41,7 +38,7 @@ export interface BotApp {
   /** Every channel, and which one owns a conversation (bot/channels). */
   channels: Channels;
   hub: HandoffHub;
-  transcripts: SqliteTranscriptStore;
+  transcripts: TranscriptRepo;
   /** Durable delivery to channels (bot/outbox). */
   outbox: Outbox;
   retention: RetentionJob;
@@ -56,13 +53,10 @@ export interface BotApp {
 export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
-  const db = openDatabase(join(config.dataDir, 'bot.sqlite'));
+  const stores = openStores(config, logger);
   const coordination = options.coordination ?? inProcessCoordination({ logger, now });
-  const checkpointer = startCheckpointer(db, { onError: (err) => logger.warn({ err: err.message }, 'WAL checkpoint worker') });
-  const storage = new SqliteStorage(db);
-  const transcripts = new SqliteTranscriptStore(db);
-  const references = new ConversationReferences(db);
-  const conversationState = new DurableConversationState(storage);
+  const { transcripts, references } = stores;
+  const conversationState = new DurableConversationState(stores.dialogState);
   const knowledge = loadKnowledge();
   const classifier = IntentClassifier.fromProjectData();
   // The conversation reading's cues are checked now, not at the first message.
@@ -71,7 +65,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const channels = new Channels(references);
   // Everything for a channel is stored before it is sent, and retried until the channel takes it.
   const outbox = new Outbox({
-    db,
+    store: stores.outbox,
     logger,
     channels,
     attemptTimeoutMs: config.CHANNEL_TIMEOUT_MS,
@@ -80,7 +74,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     maxAgeMs: config.OUTBOX_MAX_AGE_HOURS * 3_600_000,
     maxPendingPerOrigin: config.localMode ? config.OUTBOX_MAX_PENDING_PER_ORIGIN : undefined,
   });
-  const hub = new HandoffHub({ config, logger, knowledge, db, channels, transcripts, now, classifier, coordination, outbox });
+  const hub = new HandoffHub({ config, logger, knowledge, handoff: stores.handoff, agentSessions: stores.agentSessions, channels, transcripts, now, classifier, coordination, outbox });
 
   const services: BotServices = { classifier, knowledge, config, handoff: hub, now };
   const bot = new SellerBot(services, conversationState, new MainDialog(services));
@@ -109,12 +103,12 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   });
   // --- Channels (bot/channels): a new messenger is a folder there and one line here ---
   const { turns, events, rateLimits } = coordination;
-  const channelDeps: ChannelDeps = { config, logger, turns, events, rateLimits, runTurn, outbox, db, now };
+  const channelDeps: ChannelDeps = { config, logger, turns, events, rateLimits, runTurn, outbox, stores, now };
   channels.add(createBotFrameworkChannel(channelDeps, channels));
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
   for (const create of options.channels ?? []) channels.add(create(channelDeps));
   // --- end channels ---
-  const turnMiddleware = { config, logger, knowledge, transcripts, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };
+  const turnMiddleware = { config, logger, knowledge, transcripts, unitOfWork: stores.unitOfWork, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };
   for (const channel of channels.list()) {
     installTurnMiddleware(channel, turnMiddleware);
     channel.registerRoutes?.(server);
@@ -129,7 +123,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     webChat: webChat ? { store: webChat.store, uploadsDir: join(config.dataDir, 'uploads') } : undefined,
     now,
   });
-  for (const job of [hub.job, outbox.job, retention.job, checkpointer.job]) coordination.jobs.add(job);
+  for (const job of [hub.job, outbox.job, retention.job, ...stores.jobs]) coordination.jobs.add(job);
 
   let closed = false;
   return {
@@ -161,9 +155,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
       await turns.drain();
       await outbox.close(); // after the turns: their replies go through it; what is left stays stored
       await stopped;
-      transcripts.flush();
-      await checkpointer.stop();
-      closeDatabase(db);
+      await stores.close();
     },
   };
 }

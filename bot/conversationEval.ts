@@ -148,7 +148,7 @@ export async function runConversations(set: ConversationSet, env: Record<string,
     for (const conversation of set.conversations) {
       const conversationId = `eval-${conversation.id}`;
       for (const [index, turn] of conversation.turns.entries()) {
-        const before = app.hub.store.openSession(conversationId);
+        const before = await app.hub.store.openSession(conversationId);
         const repliesBefore = channel.texts(conversationId).length;
         const logsBefore = logs.length;
         const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
@@ -169,7 +169,7 @@ export async function runConversations(set: ConversationSet, env: Record<string,
         });
         await res.arrayBuffer();
         if (res.status >= 300) throw new Error(`POST /api/messages → ${res.status}`);
-        const after = app.hub.store.openSession(conversationId);
+        const after = await app.hub.store.openSession(conversationId);
         const replies = channel.texts(conversationId).slice(repliesBefore);
         const turnLog = logs.slice(logsBefore).find((l) => l.msg === 'turn' && l.conversationId === conversationId);
         const queued = after?.status === 'waiting' && after.id !== before?.id;

@@ -1,4 +1,4 @@
-// Small helpers every HTTP route shares: JSON errors and JSON body parsing with a size limit.
+// Small helpers every HTTP route shares: JSON errors, JSON body parsing with a size limit, a URL's origin.
 import restify, { type Request, type RequestHandler, type Response } from 'restify';
 
 /** Every error a client sees is JSON: {"code": "...", "message": "..."}. */
@@ -66,4 +66,14 @@ export function sendTooManyRequests(res: Response, retryAfterSeconds: number, me
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** "http://127.0.0.1:4299" for any URL on that origin; '' when there is none. */
+export function originOf(url: unknown): string {
+  if (typeof url !== 'string' || !url) return '';
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }

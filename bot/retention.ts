@@ -5,19 +5,18 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Job } from './coordination';
 import type { Logger } from './logger';
-import type { Outbox } from './outbox';
-import type { SqliteTranscriptStore } from './storage/sqliteTranscriptStore';
+import type { HandoffRepo, OutboxRepo, TranscriptRepo, WebChatRepo } from './storage/ports';
 
 const DAY_MS = 86_400_000;
 
 export interface RetentionDeps {
   retentionDays: number;
   logger: Logger;
-  transcripts: Pick<SqliteTranscriptStore, 'deleteOlderThan'>;
-  /** Handoff sessions, tickets and agent messages (HandoffStore.purgeBefore). */
-  handoff?: { purgeBefore(cutoff: Date): number };
-  outbox?: Pick<Outbox, 'store'>;
-  webChat?: { store: { purgeIdleSince(cutoff: Date): { conversations: number; files: string[] } }; uploadsDir: string };
+  transcripts: Pick<TranscriptRepo, 'deleteOlderThan'>;
+  /** Handoff sessions, tickets and agent messages. */
+  handoff?: Pick<HandoffRepo, 'purgeBefore'>;
+  outbox?: { store: Pick<OutboxRepo, 'purgeFailedBefore'> };
+  webChat?: { store: Pick<WebChatRepo, 'purgeIdleSince'>; uploadsDir: string };
   now?: () => Date;
   /** How often the job runs (default: daily). */
   everyMs?: number;
@@ -43,18 +42,18 @@ export class RetentionJob {
     return { name: 'retention', everyMs: this.deps.everyMs ?? DAY_MS, atStart: true, run: () => this.run() };
   }
 
-  run(): RetentionResult {
+  async run(): Promise<RetentionResult> {
     const cutoff = new Date(this.now().getTime() - this.deps.retentionDays * DAY_MS);
     const result: RetentionResult = {
       cutoff: cutoff.toISOString(),
-      transcriptLines: this.deps.transcripts.deleteOlderThan(cutoff),
-      handoffRecords: this.deps.handoff?.purgeBefore(cutoff) ?? 0,
-      outboxMessages: this.deps.outbox?.store.purgeFailedBefore(cutoff) ?? 0,
+      transcriptLines: await this.deps.transcripts.deleteOlderThan(cutoff),
+      handoffRecords: (await this.deps.handoff?.purgeBefore(cutoff)) ?? 0,
+      outboxMessages: (await this.deps.outbox?.store.purgeFailedBefore(cutoff)) ?? 0,
       webChatConversations: 0,
     };
     const webChat = this.deps.webChat;
     if (webChat) {
-      const purged = webChat.store.purgeIdleSince(cutoff);
+      const purged = await webChat.store.purgeIdleSince(cutoff);
       result.webChatConversations = purged.conversations;
       // Stored names are generated ids; basename() keeps a bad row from reaching outside the folder.
       for (const file of purged.files) void rm(join(webChat.uploadsDir, basename(file)), { force: true }).catch(() => undefined);

@@ -16,7 +16,7 @@ export interface HandoffPort {
   /** Queues the seller for an agent (or explains why not, with the alternatives) and replies. */
   request(context: TurnContext, reason: HandoffReason, details?: HandoffDetails): Promise<void>;
   /** Sellers waiting now and the estimated wait for a newcomer, for the wait-time answer. */
-  snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number };
+  snapshot(): Promise<{ waiting: number; estimatedWaitMinutes: number; agentsOnline: number }>;
 }
 
 /** The operator's settings the dialogs read (bot/config.ts's Config provides them). */

@@ -58,11 +58,15 @@ export async function answerWait(services: Services, context: TurnContext, facet
   const { knowledge, handoff } = services;
   const one = facetText(services, context, 'wait_time', facet);
   const parts = [one ?? text(context, knowledge, 'wait.answer')];
-  const queue = handoff.snapshot();
+  const queue = await handoff.snapshot();
   if (queue.waiting > 0 && (!one || facet === 'chat')) {
-    // "less than a minute" would promise more than the estimate can keep.
+    // "less than a minute" would promise more than the estimate can keep; with nobody online, no minutes at all.
     const minutes = Math.max(1, Math.round(queue.estimatedWaitMinutes));
-    parts.push(text(context, knowledge, 'wait.queue_now', { waiting: queue.waiting, wait: text(context, knowledge, 'handoff.wait_minutes', { minutes }) }));
+    parts.push(
+      queue.agentsOnline === 0
+        ? text(context, knowledge, 'wait.queue_no_agents', { waiting: queue.waiting })
+        : text(context, knowledge, 'wait.queue_now', { waiting: queue.waiting, wait: text(context, knowledge, 'handoff.wait_minutes', { minutes }) }),
+    );
   }
   await context.sendActivity(parts.join('\n\n'));
 }

@@ -7,20 +7,13 @@ import { z } from 'zod';
 import { projectPath } from './paths';
 import type { Classification, IntentClassifier } from './classifier';
 import { type Intent, isIntent } from './intentIds';
+import { FACETS, type FacetTopic } from './facetIds';
+import { type FacetModel, OVERVIEW, projectFacetModel } from './facetModel';
+import { readMessage } from './features';
 import { compact, normalizeText } from './normalize';
+import { asksSomething } from './questionForm';
 
-export const FACETS = {
-  delete_product: ['bulk', 'where', 'data_loss'],
-  delete_problem: ['error', 'button', 'partial', 'still_visible'],
-  restore_product: ['deadline', 'self', 'who', 'send'],
-  customer_notice: ['how_to_tell', 'buyers_see', 'notified'],
-  prepare_info: ['screenshot', 'order', 'login', 'product', 'date'],
-  contact_channels: ['phone', 'chat', 'email', 'inquiry', 'where'],
-  wait_time: ['phone', 'chat', 'email', 'inquiry'],
-  hours: ['weekend', 'holiday', 'night', 'now'],
-} as const satisfies Partial<Record<Intent, readonly string[]>>;
-
-export type FacetTopic = keyof typeof FACETS;
+export { FACETS, type FacetTopic } from './facetIds';
 export const OUT_OF_SCOPE_TOPICS = ['settlement', 'fees', 'review', 'order', 'account', 'option', 'shipping', 'returns', 'product_edit', 'ads', 'tax'] as const;
 export type OutOfScopeTopic = (typeof OUT_OF_SCOPE_TOPICS)[number];
 export const ACTS = ['farewell', 'identity', 'complaint'] as const;
@@ -144,19 +137,45 @@ const RUNNER_UP = 0.1;
 const ELLIPTICAL_LETTERS = 12;
 const ELLIPTICAL_WORDS = 4;
 const MAX_PARTS = 3;
+/** The facet model's confidence that names a facet, for a message on its own and for a follow-up. */
+const FACET_SURE = 0.7;
+const FOLLOW_UP_FACET_SURE = 0.75;
+
 /** Longer messages that mention who the bot is are about something else too. */
 const IDENTITY_MAX_WORDS = 8;
 
-const ANAPHOR = /^(그럼|그러면|그건|그거|그게|거기|그때|그리고|근데|and|what about|how about|then|so)\b|(?:^|\s)(that|it|those)(?:\s|$|\?)/;
+const ANAPHOR = /^(그럼|그러면|그건|그거|그게|거기|그때|그리고|근데|and|what about|how about|then|so)\b|(?:^|\s)(that|it|those|them|they|this)(?:\s|$|\?)/;
+/** A short message of this many words or more has a predicate of its own: a firm other topic is a new question. */
+const SELF_CONTAINED_WORDS = 4;
+const SELF_CONTAINED_WITH_ANAPHOR = 8;
+/** Three words are whole when the classifier has no doubt at all ("전화 대기 길어요?"). */
+const SELF_CONTAINED_SHORT_WORDS = 3;
+const UNDOUBTED = 0.98;
+/** Up to this many words, a wait or contact question without a channel of its own is about the channel just discussed. */
+const CHANNEL_CARRY_WORDS = 6;
 /** "상담원이랑 통화하려면…": the agent here is who the seller talks with, not a question of its own. */
 const AGENT_COMPANION = /(상담사|상담원|직원|사람)\s?님?\s?(?:이랑|랑|하고|과|와)\s+/g;
 const LEADING_CONJUNCTION = /^(그리고|또|근데|그럼|아|and|also|plus|then)\s+/;
 /** Clause boundaries: sentence ends, commas, "그리고"/"and", and Korean "A랑/이랑/하고 B". */
 // A run of spaces is tried from its first space only ((?<!\s)), so a long run costs one pass, not one per space.
-const CLAUSE_BREAK = /[?？!]+\s*|[,，;]\s*|(?<!\s)\s+(?:그리고|and)\s+|(?<=[가-힣])(?:이랑|랑)\s+|(?<!\s)\s+하고\s+/;
+// A full stop ends a sentence unless it sits in a number ("1.5") or a word ("naver.com"); a run of dots is tried from its first.
+const CLAUSE_BREAK = /[?？!]+\s*|[,，;]\s*|(?<![.。\d\s])[.。]+\s+|(?<!\s)\s+(?:그리고|and)\s+|(?<=[가-힣])(?:이랑|랑)\s+|(?<!\s)\s+하고\s+/;
+/**
+ * Where a second question may start with nothing to mark it: after a Korean word that ends a sentence
+ * ("…상담하나요 전화는…", "…알려주세요 삭제하면…"; not "…했는데요", which leads into what follows), or
+ * before an English question word that is not the message's first words ("…at once do buyers…").
+ */
+const KO_SENTENCE_END = /(?:요|죠|까|냐|니|나|줘|래)[.~!]*$/;
+const KO_LEADS_ON = /(?:는데|은데|인데|서|고|니까|거든|지만|면)요[.~!]*$/;
+// Not when/where/who or is/are: mid-sentence they mostly belong to a clause of the same question ("notified when a product is deleted").
+const EN_QUESTION_WORD = /^(?:do|does|can|will|how|what|why)$/;
+/** Unmarked boundaries tried per message: each costs two classifications. */
+const MAX_UNMARKED_SPLITS = 2;
 
 // "X 말고 Y", "X는 됐고 Y", "no need for X, Y": X is what the seller does not want.
 const KO_NEGATION = /^(.{0,40}?)(?:말고|말구|(?:은|는|도)?\s*됐(?:고|구)요?|(?:은|는)?\s*필요\s*없(?:고|구|어요|습니다)|(?:은|는)?\s*안\s*해도\s*(?:되고|돼요))[\s,.]*(.*)$/s;
+const UNRESOLVED = /해결\s?(?:이\s?)?(?:안|못)|안\s?(?:됐|되었)|not (?:solved|resolved|fixed)|didn'?t (?:work|help)|did not (?:work|help)|doesn'?t work/;
+const KO_AGENT_DECLINED = /^(.{0,40}?)(?:은|는|도)?\s*(?:됐어요|됐습니다|괜찮(?:아요|고요|습니다)|필요\s*없는데요)[\s,.]*(.*)$/s;
 const EN_NEGATION =
   /^(.{0,60}?)\b(?:no need (?:for|of)|(?:i )?(?:don'?t|do not) need|not)\s+(?:an?\s+|to (?:talk|speak) to\s+(?:an?\s+)?)?(agent|human|person|representative|operator|bot|robot|machine)s?\b[\s,.;]*(.*)$/s;
 const AGENT_WORDS = /상담사|상담원|사람|직원|연결|agent|human|person|representative|operator/;
@@ -179,6 +198,9 @@ function readNegation(text: string): Negation | undefined {
     if (BOT_WORDS.test(negated)) return { rest, negatedAgent: false, wantsPerson: true };
     return { rest, negatedAgent: AGENT_WORDS.test(negated), wantsPerson: false };
   }
+  // "사람 연결은 됐어요", "상담원은 괜찮아요": declining, but only of an agent ("해결 됐어요" thanks).
+  const declined = KO_AGENT_DECLINED.exec(normalized);
+  if (declined && AGENT_WORDS.test(declined[1])) return { rest: declined[2].trim(), negatedAgent: true, wantsPerson: false };
   const en = EN_NEGATION.exec(normalized);
   if (en) {
     const [, before, negated, after] = en;
@@ -198,13 +220,29 @@ export class MessageReader {
   constructor(
     private readonly classifier: Pick<IntentClassifier, 'classify'>,
     private readonly cues: Cues = loadCues(),
+    private readonly facets: FacetModel = projectFacetModel(),
   ) {}
 
-  facetOf(topic: Intent, raw: string | Text): string | undefined {
-    const facets = this.cues.facets[topic as FacetTopic];
-    if (!facets) return undefined;
+  /**
+   * The facet of `topic` a message asks about: the learned model's when it is sure, else a cue word's
+   * (the cues catch rare words the examples do not have yet).
+   * A follow-up (`sure` raised) must be surer: a short message says little, and the topic is only context.
+   */
+  facetOf(topic: Intent, raw: string | Text, sure = FACET_SURE): string | undefined {
+    const cues = this.cues.facets[topic as FacetTopic];
+    if (!cues) return undefined;
     const text = typeof raw === 'string' ? textOf(raw) : raw;
-    return facets.find(([, m]) => matches(m, text))?.[0];
+    const guess = this.facets.guess(topic as FacetTopic, readMessage(text.spaced));
+    if (guess && guess.facet !== OVERVIEW && guess.score >= sure) return guess.facet;
+    return this.cueFacet(topic, text);
+  }
+
+  /**
+   * The facet a cue word names. What picks between two close topics: the model only knows which part of
+   * a topic a message is about once the topic is known, not whether the message is about that topic.
+   */
+  private cueFacet(topic: Intent, text: Text): string | undefined {
+    return this.cues.facets[topic as FacetTopic]?.find(([, m]) => matches(m, text))?.[0];
   }
 
   private outOfScopeTopic(text: Text): OutOfScopeTopic | undefined {
@@ -240,6 +278,11 @@ export class MessageReader {
 
   private readOne(text: Text, classification: Classification, previous?: TopicContext): Reading {
     const { intent, score, ranking } = classification;
+    // "해결 안 됐어요", "that didn't help": the opposite of thanks. After deleting, the deletion failed.
+    if (intent === 'thanks' && UNRESOLVED.test(text.spaced)) {
+      const afterDeleting = previous?.topic === 'delete_product' || previous?.topic === 'delete_problem';
+      return { intent: afterDeleting ? 'delete_problem' : 'none', score };
+    }
     const act = this.act(text);
     if (act === 'complaint' && (intent === 'wait_time' || intent === 'contact_channels' || intent === 'none' || intent === 'agent')) return { intent, score, act };
     if (act === 'farewell' && (intent === 'greeting' || intent === 'thanks' || intent === 'none' || intent === 'cancel')) return { intent, score, act };
@@ -254,14 +297,14 @@ export class MessageReader {
     if (intent === 'none' || !QUESTION_TOPICS.has(intent)) return { intent, score };
 
     const reading: Reading = { intent, score };
-    const facet = this.facetOf(intent, text);
+    const facet = score >= AMBIGUOUS_BELOW ? this.facetOf(intent, text) : this.cueFacet(intent, text);
     if (facet) reading.facet = facet;
     const runnerUp = ranking.find((r) => r.intent !== intent && r.intent !== 'none');
     if (score < AMBIGUOUS_BELOW && runnerUp && runnerUp.score >= RUNNER_UP && QUESTION_TOPICS.has(runnerUp.intent) && !facet) {
       // Of close candidates, one whose facet the message names is the one meant.
       for (const candidate of ranking) {
         if (candidate.score < RUNNER_UP) break;
-        const candidateFacet = QUESTION_TOPICS.has(candidate.intent) ? this.facetOf(candidate.intent, text) : undefined;
+        const candidateFacet = QUESTION_TOPICS.has(candidate.intent) ? this.cueFacet(candidate.intent, text) : undefined;
         if (candidateFacet) return { intent: candidate.intent, score: candidate.score, facet: candidateFacet };
       }
       reading.alternatives = [intent, runnerUp.intent];
@@ -272,22 +315,33 @@ export class MessageReader {
   /** A short or elliptical message read as a part of the topic just answered. */
   private followUp(text: Text, intent: Intent, score: number, previous?: TopicContext): Reading | undefined {
     if (!previous || !QUESTION_TOPICS.has(previous.topic) || intent === 'agent' || intent === 'cancel' || intent === 'thanks') return undefined;
-    const elliptical = isElliptical(text);
-    const clearNewTopic = QUESTION_TOPICS.has(intent) && intent !== previous.topic && score >= CLEAR_TOPIC && !elliptical;
-    if (clearNewTopic) return undefined;
-    const facet = this.facetOf(previous.topic, text);
-    if (facet && (elliptical || intent === previous.topic || intent === 'none' || score < CLEAR_TOPIC)) {
-      return { intent: previous.topic, score: Math.max(score, 0.5), facet, followUp: true };
-    }
-    // "how long does that take?" after the e-mail channel: the channel carries over between channels and waits.
+    // "menu", "안녕하세요": a firm greeting or request for the menu is no part of the topic before.
+    if (intent === 'greeting' && score >= CLEAR_TOPIC) return undefined;
+    // "how long does that take?", "how long for a reply" after the e-mail channel: a short question that
+    // names no channel is about the one just discussed, between channels and waits.
     if (
       (intent === 'wait_time' || intent === 'contact_channels') &&
       previous.facet &&
       CHANNEL_FACETS.has(previous.facet) &&
-      ANAPHOR.test(text.spaced) &&
+      (ANAPHOR.test(text.spaced) || text.spaced.split(' ').length <= CHANNEL_CARRY_WORDS) &&
       !this.facetOf(intent, text)
     ) {
       return { intent, score, facet: previous.facet, followUp: true };
+    }
+    const elliptical = isElliptical(text);
+    // "메일은 답장 오래 걸려요?" is short but whole, as is "and is there a time limit to restore one?";
+    // "전화는요?" and "그건 언제까지 해야 돼요?" lean on what came before.
+    const words = text.spaced.split(' ').length;
+    const anaphor = ANAPHOR.test(text.spaced);
+    const selfContained =
+      !elliptical || words >= (anaphor ? SELF_CONTAINED_WITH_ANAPHOR : SELF_CONTAINED_WORDS) || (!anaphor && words >= SELF_CONTAINED_SHORT_WORDS && score >= UNDOUBTED);
+    // A long message needs less certainty to be its own question than a short one.
+    const firm = score >= CLEAR_TOPIC || (words >= SELF_CONTAINED_WITH_ANAPHOR && score >= AMBIGUOUS_BELOW);
+    const clearNewTopic = QUESTION_TOPICS.has(intent) && intent !== previous.topic && firm && selfContained;
+    if (clearNewTopic) return undefined;
+    const facet = this.facetOf(previous.topic, text, FOLLOW_UP_FACET_SURE);
+    if (facet && (elliptical || intent === previous.topic || intent === 'none' || score < CLEAR_TOPIC)) {
+      return { intent: previous.topic, score: Math.max(score, 0.5), facet, followUp: true };
     }
     return undefined;
   }
@@ -296,12 +350,36 @@ export class MessageReader {
   private parts(raw: string): Reading[] | undefined {
     // Spaces are collapsed first, so the breaks' \s+ never backtracks over a long run of them.
     const normalized = normalizeText(raw).replace(AGENT_COMPANION, '$1 ');
-    if (!CLAUSE_BREAK.test(normalized)) return undefined;
-    const clauses = normalized
-      .split(new RegExp(CLAUSE_BREAK.source, 'g'))
-      .map((c) => (c ?? '').replace(LEADING_CONJUNCTION, '').trim())
-      .filter((c) => compact(c).length > 1);
-    if (clauses.length < 2) return undefined;
+    const clauses = CLAUSE_BREAK.test(normalized)
+      ? normalized
+          .split(new RegExp(CLAUSE_BREAK.source, 'g'))
+          .map((c) => (c ?? '').replace(LEADING_CONJUNCTION, '').trim())
+          .filter((c) => compact(c).length > 1)
+      : [];
+    return (clauses.length >= 2 ? this.readClauses(clauses) : undefined) ?? this.unmarkedParts(normalized);
+  }
+
+  /** "주말에도 상담하나요 전화 대기는 얼마나 돼요": a question, then another, with no mark between. */
+  private unmarkedParts(normalized: string): Reading[] | undefined {
+    const words = normalized.split(' ');
+    if (words.length < 4) return undefined;
+    let tried = 0;
+    for (let i = 1; i < words.length - 1 && tried < MAX_UNMARKED_SPLITS; i++) {
+      const koEnd = KO_SENTENCE_END.test(words[i - 1]) && !KO_LEADS_ON.test(words[i - 1]);
+      const enStart = i >= 2 && EN_QUESTION_WORD.test(words[i]) && !EN_QUESTION_WORD.test(words[i - 1]);
+      if (!koEnd && !enStart) continue;
+      const first = words.slice(0, i).join(' ');
+      // Only a first clause that asks something can be a question of its own.
+      if (!asksSomething(first)) continue;
+      tried++;
+      const parts = this.readClauses([first, words.slice(i).join(' ')], true);
+      if (parts?.every((p) => p.intent !== 'agent')) return parts;
+    }
+    return undefined;
+  }
+
+  /** `firmOnly`: with nothing marking the break, a weak clause is no question of its own whatever facet it names. */
+  private readClauses(clauses: string[], firmOnly = false): Reading[] | undefined {
     const parts: Reading[] = [];
     for (const clause of clauses) {
       const text = textOf(clause);
@@ -312,7 +390,9 @@ export class MessageReader {
       }
       // Each question is read on its own: the clause before it is no context ("…, and can buyers find it?").
       const reading = this.readOne(text, classification);
-      if (!QUESTION_TOPICS.has(reading.intent) || (reading.score < PART_CONFIDENCE && !reading.followUp && !reading.facet)) continue;
+      // A weak clause counts for the facet it names, unless it is one word ("고객센터랑 연락할 방법"): that names a thing, not a question.
+      const namesFacet = !firmOnly && reading.facet !== undefined && clause.includes(' ');
+      if (!QUESTION_TOPICS.has(reading.intent) || (reading.score < PART_CONFIDENCE && !reading.followUp && !namesFacet)) continue;
       const { alternatives: _, ...part } = reading;
       const key = `${part.intent}.${part.facet ?? ''}`;
       if (!parts.some((p) => `${p.intent}.${p.facet ?? ''}` === key)) parts.push(part);

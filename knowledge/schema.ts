@@ -56,6 +56,8 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.invite_details': [],
   'handoff.no_match': [],
   'handoff.position_update': ['position', 'wait'],
+  'handoff.position_update_no_agents': ['position'],
+  'wait.queue_no_agents': ['waiting'],
   'handoff.wait_exceeded': [],
   'handoff.left_queue': [],
   'handoff.already_waiting': ['position'],

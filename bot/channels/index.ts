@@ -2,7 +2,7 @@
 // channel: a folder bot/channels/<name>/ whose factory returns a Channel, and one line in bot/app.ts
 // (`channels.add(createXChannel(channelDeps))`). See ARCHITECTURE.md, "Adding a channel".
 import type { ConversationReference, TurnContext } from 'botbuilder';
-import type { ConversationReferences } from '../conversationReferences';
+import type { ReferenceRepo } from '../storage/ports';
 import type { Channel, Reach } from './port';
 
 export { type Channel, type ChannelAddress, DeliveryError, type Reach, turnChannel } from './port';
@@ -11,7 +11,7 @@ export { type ChannelDeps, type TurnMiddlewareDeps, installTurnMiddleware, isAut
 export class Channels {
   private readonly byName = new Map<string, Channel>();
 
-  constructor(private readonly references: ConversationReferences) {}
+  constructor(private readonly references: Pick<ReferenceRepo, 'lookup'>) {}
 
   add<C extends Channel>(channel: C): C {
     if (this.byName.has(channel.name)) throw new Error(`two channels named "${channel.name}"`);
@@ -28,21 +28,21 @@ export class Channels {
   }
 
   /** The channel that owns a stored conversation (its last turn ran there), with the stored reference. */
-  owner(channelId: string, conversationId: string): { channel: Channel; reference: Partial<ConversationReference> } | undefined {
-    const stored = this.references.lookup(channelId, conversationId);
+  async owner(channelId: string, conversationId: string): Promise<{ channel: Channel; reference: Partial<ConversationReference> } | undefined> {
+    const stored = await this.references.lookup(channelId, conversationId);
     const channel = stored && this.byName.get(stored.channel);
     return channel ? { channel, reference: stored.reference } : undefined;
   }
 
   /** How the conversation can be reached outside its turns: `none` without a stored reference or channel. */
-  reach(channelId: string, conversationId: string): Reach {
-    const owner = this.owner(channelId, conversationId);
+  async reach(channelId: string, conversationId: string): Promise<Reach> {
+    const owner = await this.owner(channelId, conversationId);
     return owner ? owner.channel.reach(owner.reference) : 'none';
   }
 
   /** Runs `logic` in a proactive turn on the owning channel's adapter (with the shared middleware). */
   async continueConversation(reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>): Promise<void> {
-    const owner = this.owner(reference.channelId ?? '', reference.conversation?.id ?? '');
+    const owner = await this.owner(reference.channelId ?? '', reference.conversation?.id ?? '');
     if (!owner) throw new Error('no channel owns this conversation (no stored reference)');
     await owner.channel.continueConversation(reference, logic);
   }

@@ -1,15 +1,14 @@
 // What every channel shares: the turn middleware (installed on each channel's adapter by one function,
 // so every messenger behaves the same) and the durable send through the outbox.
-import { type Activity, type MiddlewareHandler, type ResourceResponse, TranscriptLoggerMiddleware, TurnContext } from 'botbuilder';
+import { type Activity, type MiddlewareHandler, type ResourceResponse, TurnContext } from 'botbuilder';
 import type { Knowledge } from '../../knowledge';
 import type { Config } from '../config';
-import type { EventBus, RateLimits, TurnLock } from '../coordination';
-import type { ConversationReferences } from '../conversationReferences';
+import { type EventBus, type RateLimits, type TurnLock, conversationKey } from '../coordination';
 import type { Logger } from '../logger';
 import { TEXT_WAS_CUT, cutLongText } from '../longText';
 import { OUTBOX_HELD, OUTBOX_UNDELIVERED, type Outbox, heldIn, undeliveredIn } from '../outbox';
-import type { Database } from '../storage/database';
-import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
+import type { ReferenceRepo, Stores, TranscriptRepo, UnitOfWork } from '../storage/ports';
+import { TurnTranscriptLogger } from '../storage/transcriptLogger';
 import { type Channel, type ChannelAddress, setTurnChannel } from './port';
 
 /** What a channel's factory gets from the app. */
@@ -25,7 +24,8 @@ export interface ChannelDeps {
   /** The bot's turn (SellerBot), for the channel's adapter to run after the shared middleware. */
   runTurn: (context: TurnContext) => Promise<void>;
   outbox: Outbox;
-  db: Database;
+  /** Everything durable (bot/storage/ports.ts): a channel keeps its own state through these, never a database handle. */
+  stores: Stores;
   now: () => Date;
 }
 
@@ -33,8 +33,10 @@ export interface TurnMiddlewareDeps {
   config: Config;
   logger: Logger;
   knowledge: Knowledge;
-  transcripts: SqliteTranscriptStore;
-  references: ConversationReferences;
+  transcripts: TranscriptRepo;
+  /** Each turn's store calls share one unit of work (bot/storage/unitOfWork.ts). */
+  unitOfWork: UnitOfWork;
+  references: ReferenceRepo;
   /** The handoff hub's seller side (runs last, before the bot). */
   seller: MiddlewareHandler;
   /** The conversation's language for the apology when a turn fails. */
@@ -45,6 +47,7 @@ export interface TurnMiddlewareDeps {
 export function installTurnMiddleware(channel: Channel, deps: TurnMiddlewareDeps): void {
   const { adapter } = channel;
   const { config, logger } = deps;
+  adapter.use((context, next) => deps.unitOfWork.run(conversationKey(context.activity.channelId, context.activity.conversation?.id ?? ''), next));
   adapter.use(async (context, next) => {
     setTurnChannel(context, channel);
     // Nothing after this (transcript, handoff hub, dialogs) reads more of a message than
@@ -57,7 +60,7 @@ export function installTurnMiddleware(channel: Channel, deps: TurnMiddlewareDeps
       const reference = TurnContext.getConversationReference(context.activity);
       const trusted = channel.trusted?.(context) ?? true;
       const origin = channel.originOf?.(channel.addressOf(reference)) ?? '';
-      if (!deps.references.save(reference, { trusted, channel: channel.name, origin })) {
+      if (!(await deps.references.save(reference, { trusted, channel: channel.name, origin }))) {
         // Someone else is trying to take the conversation (its replies would go to their address).
         logger.warn({ conversationId: context.activity.conversation?.id, channelId: context.activity.channelId }, 'turn refused: unauthenticated address change');
         return;
@@ -65,7 +68,7 @@ export function installTurnMiddleware(channel: Channel, deps: TurnMiddlewareDeps
     }
     await next();
   });
-  adapter.use(new TranscriptLoggerMiddleware(deps.transcripts));
+  adapter.use(new TurnTranscriptLogger(deps.transcripts, logger));
   adapter.use(deps.seller);
   adapter.onTurnError = async (context, error) => {
     logger.error(

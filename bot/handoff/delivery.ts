@@ -31,7 +31,7 @@ export class Delivery {
   /** Sends to a seller outside their turn. Throws SellerUnreachable when the channel does not take it. */
   async deliver(to: Target, activities: Partial<Activity>[], agent?: string): Promise<DeliveryOutcome> {
     const { conversationId, channelId } = to;
-    const owner = this.deps.channels.owner(channelId, conversationId);
+    const owner = await this.deps.channels.owner(channelId, conversationId);
     if (!owner) throw new SellerUnreachable('no conversation reference (or its channel is off)');
     if (owner.channel.reach(owner.reference) === 'none') throw new SellerUnreachable('the channel cannot reach this conversation after its turn');
     const send = async (): Promise<DeliveryOutcome> => {

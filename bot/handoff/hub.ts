@@ -1,6 +1,6 @@
 // The human handoff, wired: the queue of sellers waiting for an agent, the relay between them, offline
-// tickets, time-outs, the Bot Framework handoff protocol and the agents' API. State lives in SQLite
-// (store.ts), so a crash loses nothing; agents reach sellers later on the stored conversation reference.
+// tickets, time-outs, the Bot Framework handoff protocol and the agents' API. State lives in the stores
+// (bot/storage), so a crash loses nothing; agents reach sellers later on the stored conversation reference.
 import { join } from 'node:path';
 import type { MiddlewareHandler, TurnContext } from 'botbuilder';
 import type { Server } from 'restify';
@@ -12,8 +12,8 @@ import type { Config } from '../config';
 import type { Coordination, Job } from '../coordination';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
-import type { Database } from '../storage/database';
-import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
+import type { AgentSessionRepo, HandoffRepo, TranscriptRepo } from '../storage/ports';
+import { AgentDesk } from './agentDesk';
 import { AgentAuth, LOCAL_TOKEN_FILE } from './agents/auth';
 import { AgentConnections } from './agents/connections';
 import { registerAgentRoutes } from './agents/routes';
@@ -24,17 +24,17 @@ import { onHandoffStatus } from './protocol';
 import { HandoffScheduler } from './scheduler';
 import { sellerMiddleware } from './sellerSide';
 import { HandoffService } from './service';
-import { HandoffStore } from './store';
 import { HandoffViews } from './views';
 
 export interface HandoffHubDeps {
   config: Config;
   logger: Logger;
   knowledge: Knowledge;
-  db: Database;
+  handoff: HandoffRepo;
+  agentSessions: AgentSessionRepo;
   /** The channels, to reach a seller later through the one that owns the conversation. */
   channels: Channels;
-  transcripts: SqliteTranscriptStore;
+  transcripts: TranscriptRepo;
   now: () => Date;
   /** Recognises "cancel" / "agent" while a seller waits, and the topics for the agent's summary. */
   classifier: IntentClassifier;
@@ -45,11 +45,12 @@ export interface HandoffHubDeps {
 }
 
 export class HandoffHub implements HandoffPort {
-  readonly store: HandoffStore;
+  readonly store: HandoffRepo;
   readonly auth: AgentAuth;
   /** The agents' SSE connections on this instance. */
   readonly connections = new AgentConnections();
   readonly service: HandoffService;
+  readonly desk: AgentDesk;
   private readonly views: HandoffViews;
   private readonly notices: Notices;
   private readonly stream: AgentStream;
@@ -58,8 +59,8 @@ export class HandoffHub implements HandoffPort {
 
   constructor(private readonly deps: HandoffHubDeps) {
     const { config, logger, knowledge, classifier, now, coordination } = deps;
-    const store = (this.store = new HandoffStore(deps.db));
-    this.auth = new AgentAuth(config, deps.db, now);
+    const store = (this.store = deps.handoff);
+    this.auth = new AgentAuth(config, deps.agentSessions, now);
     const notices = (this.notices = new Notices(knowledge, config));
     const delivery = new Delivery({ logger, channels: deps.channels, turns: coordination.turns });
     const service = (this.service = new HandoffService({
@@ -68,14 +69,13 @@ export class HandoffHub implements HandoffPort {
       knowledge,
       store,
       notices,
-      delivery,
       transcripts: deps.transcripts,
-      outbox: deps.outbox,
       classifier,
       presence: coordination.presence,
       rateLimits: coordination.rateLimits,
       now,
     }));
+    this.desk = new AgentDesk({ logger, knowledge, store, service, notices, delivery, outbox: deps.outbox, now });
     this.views = new HandoffViews({ store, transcripts: deps.transcripts, outbox: deps.outbox, now });
     this.stream = new AgentStream({ connections: this.connections, views: this.views, service: service.events, presence: coordination.presence, bus: coordination.events, logger });
     this.scheduler = new HandoffScheduler({ config, logger, knowledge, store, service, notices, delivery, now });
@@ -89,7 +89,7 @@ export class HandoffHub implements HandoffPort {
     return this.service.request(context, reason, details);
   }
 
-  snapshot(): { waiting: number; estimatedWaitMinutes: number; agentsOnline: number } {
+  snapshot(): Promise<{ waiting: number; estimatedWaitMinutes: number; agentsOnline: number }> {
     return this.service.snapshot();
   }
 
@@ -122,7 +122,7 @@ export class HandoffHub implements HandoffPort {
     this.server = server;
     const { config, logger, knowledge } = this.deps;
     const rateLimits = this.deps.coordination.rateLimits;
-    registerAgentRoutes(server, { service: this.service, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge, rateLimits });
+    registerAgentRoutes(server, { service: this.service, desk: this.desk, views: this.views, stream: this.stream, auth: this.auth, config, logger, knowledge, rateLimits });
   }
 
   /** Position updates, time-outs and stale drafts on their timer (bot/app.ts adds it to the jobs). */

@@ -7,11 +7,11 @@ import type { Logger } from '../logger';
 import type { Session } from './model';
 import type { Notices } from './notices';
 import type { HandoffService } from './service';
-import type { HandoffStore } from './store';
+import type { HandoffRepo } from '../storage/ports';
 import { describeSummary } from './summary';
 
 /** Emits botbuilder's `handoff.initiate` with the transcript, for a channel that has its own agent hub. */
-export async function initiateProtocolHandoff(context: TurnContext, session: Session, recent: Activity[], store: HandoffStore, logger: Logger): Promise<void> {
+export async function initiateProtocolHandoff(context: TurnContext, session: Session, recent: Activity[], store: HandoffRepo, logger: Logger): Promise<void> {
   const activity = context.activity;
   const transcript = { activities: [...recent, activity as Activity] };
   const handoffContext = {
@@ -24,7 +24,7 @@ export async function initiateProtocolHandoff(context: TurnContext, session: Ses
   const event = EventFactory.createHandoffInitiation(context, handoffContext, transcript);
   try {
     await context.sendActivity(event);
-    store.update(session.id, { protocol: true });
+    await store.update(session.id, { protocol: true });
   } catch (error) {
     logger.warn({ conversationId: activity.conversation.id, err: (error as Error).message }, 'handoff.initiate not delivered');
   }
@@ -33,7 +33,7 @@ export async function initiateProtocolHandoff(context: TurnContext, session: Ses
 export interface ProtocolDeps {
   config: Config;
   logger: Logger;
-  store: HandoffStore;
+  store: HandoffRepo;
   service: HandoffService;
   notices: Notices;
 }
@@ -48,16 +48,16 @@ export async function onHandoffStatus(context: TurnContext, deps: ProtocolDeps):
     logger.warn({ conversationId, state: value.state }, 'handoff.status ignored (hub mode or unauthenticated channel)');
     return;
   }
-  const session = conversationId ? store.openSession(conversationId) : undefined;
+  const session = conversationId ? await store.openSession(conversationId) : undefined;
   if (!session) return;
   logger.info({ conversationId, state: value.state }, 'handoff.status');
   if (value.state === 'accepted' && session.status === 'waiting') {
     const agent = typeof value.agentName === 'string' && value.agentName ? value.agentName.slice(0, 64) : 'external';
-    service.acceptExternal(session, agent);
+    await service.acceptExternal(session, agent);
   } else if (value.state === 'completed') {
-    service.close(session, 'protocol');
+    await service.close(session, 'protocol');
   } else if (value.state === 'failed' && config.HANDOFF_MODE === 'protocol' && session.status === 'waiting') {
     // Nobody else can take it: tell the seller as for a time-out; agents still see it as missed.
-    if (service.markMissed(session)) await context.sendActivities([notices.message('handoff.timeout', session.language), notices.alternatives(session.language)]);
+    if (await service.markMissed(session)) await context.sendActivities([notices.message('handoff.timeout', session.language), notices.alternatives(session.language)]);
   }
 }

@@ -8,21 +8,25 @@ import { isMeaningfulImprovement } from './estimate';
 import { DRAFT_TICKET_MINUTES } from './model';
 import { type Notices, iso } from './notices';
 import type { HandoffService } from './service';
-import type { HandoffStore } from './store';
+import type { HandoffRepo } from '../storage/ports';
 import { ordinal, withLeaveButton } from './waitingHelp';
 
 /** Position updates at most this often (reaching the front is always told). */
 const POSITION_UPDATE_MIN_MS = 60_000;
 
-export interface SchedulerDeps {
-  config: Config;
+/** The handoff's pieces the scheduler and the agent desk both work with (hub.ts makes them). */
+export interface HandoffParts {
   logger: Logger;
   knowledge: Knowledge;
-  store: HandoffStore;
+  store: HandoffRepo;
   service: HandoffService;
   notices: Notices;
   delivery: Delivery;
   now: () => Date;
+}
+
+export interface SchedulerDeps extends HandoffParts {
+  config: Config;
 }
 
 export class HandoffScheduler {
@@ -68,10 +72,10 @@ export class HandoffScheduler {
     // before the time-out, so they hear it now (with the hours) and the request stays visible as missed.
     // An agent still online after hours may take them, so then they wait as usual.
     const desertedAfterHours = !config.businessHours.isOpen(now) && service.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol';
-    for (const session of store.waiting()) {
+    for (const session of await store.waiting()) {
       const timedOut = now.getTime() - Date.parse(session.queuedAt) >= timeoutMs;
       if (!timedOut && !desertedAfterHours) continue;
-      if (!service.markMissed(session)) continue;
+      if (!(await service.markMissed(session))) continue;
       const { conversationId, caseNumber, language } = session;
       this.deps.logger.info({ conversationId, caseNumber }, timedOut ? 'handoff timed out' : 'handoff missed: the desk closed');
       const notice = timedOut
@@ -79,21 +83,24 @@ export class HandoffScheduler {
         : notices.message('handoff.closed_while_waiting', language, { schedule: config.businessHours.describe(language) });
       await delivery.notify(session, [notice, notices.alternatives(language)], timedOut ? 'timeout' : 'closed');
     }
-    for (const [index, session] of store.waiting().entries()) {
+    for (const [index, session] of (await store.waiting()).entries()) {
       const position = index + 1;
       const elapsedMs = now.getTime() - Date.parse(session.queuedAt);
       const lastAt = session.lastNotifiedAt ? Date.parse(session.lastNotifiedAt) : Date.parse(session.queuedAt);
       const improved = isMeaningfulImprovement(session.lastNotifiedPosition, position);
       if (improved && (position === 1 || now.getTime() - lastAt >= POSITION_UPDATE_MIN_MS)) {
-        store.update(session.id, { lastNotifiedPosition: position, lastNotifiedAt: iso(now) });
-        const wait = notices.waitText(service.estimate(position), session.language);
-        const update = notices.text('handoff.position_update', session.language, { position: ordinal(position, session.language), wait });
+        await store.update(session.id, { lastNotifiedPosition: position, lastNotifiedAt: iso(now) });
+        // With nobody online an estimate in minutes would be a promise no one keeps.
+        const place = ordinal(position, session.language);
+        const update = service.agentsOnline === 0 && config.HANDOFF_MODE !== 'protocol'
+          ? notices.text('handoff.position_update_no_agents', session.language, { position: place })
+          : notices.text('handoff.position_update', session.language, { position: place, wait: notices.waitText(await service.estimate(position), session.language) });
         await delivery.notify(session, [withLeaveButton(knowledge, session.language, update)], 'position update');
       } else if (!session.waitExceededNotified && elapsedMs > session.estimateMinutes * 60_000) {
-        store.update(session.id, { waitExceededNotified: true });
+        await store.update(session.id, { waitExceededNotified: true });
         await delivery.notify(session, [withLeaveButton(knowledge, session.language, notices.text('handoff.wait_exceeded', session.language))], 'wait_exceeded');
       }
     }
-    store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));
+    await store.deleteDraftsBefore(iso(new Date(now.getTime() - DRAFT_TICKET_MINUTES * 60_000)));
   }
 }

@@ -8,8 +8,8 @@ import type { Knowledge } from '../../knowledge';
 import type { Logger } from '../logger';
 import { DRAFT_TICKET_MINUTES, type Session, type Ticket } from './model';
 import type { Notices } from './notices';
+import type { HandoffRepo } from '../storage/ports';
 import type { HandoffService } from './service';
-import type { HandoffStore } from './store';
 import { attachmentsOf, withSellerMessage, withSellerQuestion } from './summary';
 import { isQuestionForTheBot, ordinal, withLeaveButton } from './waitingHelp';
 
@@ -28,7 +28,7 @@ type Command = 'cancel' | 'agent' | 'end' | undefined;
 export interface SellerSideDeps {
   logger: Logger;
   knowledge: Knowledge;
-  store: HandoffStore;
+  store: HandoffRepo;
   service: HandoffService;
   notices: Notices;
   /** Recognises "cancel" / "agent" while a seller waits, and questions the bot can answer meanwhile. */
@@ -49,11 +49,11 @@ export function sellerMiddleware(deps: SellerSideDeps): MiddlewareHandler {
     }
     if (activity.type !== 'message' || !activity.conversation?.id) return next();
     // Sessions and tickets are the conversation's only on the channel that opened them.
-    const open = deps.store.openSession(activity.conversation.id);
+    const open = await deps.store.openSession(activity.conversation.id);
     const session = open?.channelId === activity.channelId ? open : undefined;
     if (session?.status === 'waiting') return whileWaiting(deps, context, session, next);
     if (session?.status === 'active') return whileActive(deps, context, session);
-    const draft = deps.store.draftTicket(activity.conversation.id);
+    const draft = await deps.store.draftTicket(activity.conversation.id);
     if (draft && draft.channelId === activity.channelId && (await fillTicket(deps, context, draft))) return;
     return next();
   };
@@ -78,28 +78,28 @@ async function whileWaiting(deps: SellerSideDeps, context: TurnContext, session:
   const language = session.language;
   const said = command(deps.classifier, text, false);
   if (said === 'cancel' || said === 'end') {
-    if (service.close(session, 'cancelled')) {
+    if (await service.close(session, 'cancelled')) {
       deps.logger.info({ conversationId: session.conversationId }, 'seller left the queue');
       await context.sendActivity(notices.text('handoff.left_queue', language));
     }
     return;
   }
   if (said === 'agent') {
-    await context.sendActivity(withLeaveButton(knowledge, language, notices.text('handoff.already_waiting', language, { position: ordinal(store.position(session), language) })));
+    await context.sendActivity(withLeaveButton(knowledge, language, notices.text('handoff.already_waiting', language, { position: ordinal(await store.position(session), language) })));
     return;
   }
   // A question the bot can answer is answered; the seller keeps their place, the agent sees both in the transcript.
   if (isQuestionForTheBot(deps.classifier, text, context.activity.attachments?.length ?? 0)) {
-    service.noteWhileWaiting(session, { summary: withSellerQuestion(withSellerMessage(session.summary, text, 0), text) }, context.activity);
+    await service.noteWhileWaiting(session, { summary: withSellerQuestion(withSellerMessage(session.summary, text, 0), text) }, context.activity);
     markQueuedTurn(context);
     await next();
-    const still = notices.text('handoff.still_in_line', language, { position: ordinal(store.position(session), language) });
+    const still = notices.text('handoff.still_in_line', language, { position: ordinal(await store.position(session), language) });
     await context.sendActivity(withLeaveButton(knowledge, language, still));
     return;
   }
   // Details for the agent (the transcript keeps them); the bot stays quiet but for a first short ack.
   const summary = withSellerMessage(session.summary, text, context.activity.attachments?.length ?? 0);
-  service.noteWhileWaiting(session, { summary, sellerAcked: true }, context.activity);
+  await service.noteWhileWaiting(session, { summary, sellerAcked: true }, context.activity);
   if (!session.sellerAcked) await context.sendActivity(withLeaveButton(knowledge, language, notices.text('handoff.message_received', language)));
 }
 
@@ -107,7 +107,7 @@ async function whileActive(deps: SellerSideDeps, context: TurnContext, session: 
   const language = session.language;
   if (command(deps.classifier, context.activity.text ?? '', true) === 'end') {
     const now = deps.now();
-    if (!deps.service.close(session, 'seller')) return;
+    if (!(await deps.service.close(session, 'seller'))) return;
     deps.logger.info({ conversationId: session.conversationId, agent: session.agent }, 'seller ended the chat');
     await context.sendActivities([deps.notices.message('handoff.ended_by_seller', language), deps.notices.closedSummary(session.agent ?? '', language, now, session.caseNumber)]);
     return;
@@ -120,7 +120,7 @@ async function fillTicket(deps: SellerSideDeps, context: TurnContext, draft: Tic
   const { store, notices } = deps;
   const now = deps.now();
   if (Date.parse(draft.createdAt) < now.getTime() - DRAFT_TICKET_MINUTES * 60_000) {
-    store.deleteDraftTickets(draft.conversationId);
+    await store.deleteDraftTickets(draft.conversationId);
     return false;
   }
   const text = context.activity.text ?? '';
@@ -129,16 +129,16 @@ async function fillTicket(deps: SellerSideDeps, context: TurnContext, draft: Tic
   const said = command(deps.classifier, text, false);
   if (said === 'agent') {
     // Asking again: the dialogs call request(), which explains the hours once more.
-    store.deleteDraftTickets(draft.conversationId);
+    await store.deleteDraftTickets(draft.conversationId);
     return false;
   }
   if (said === 'cancel' || said === 'end') {
-    store.deleteDraftTickets(draft.conversationId);
+    await store.deleteDraftTickets(draft.conversationId);
     await context.sendActivity(notices.text('handoff.ticket_cancelled', language));
     return true;
   }
   if (!text.trim() && attachments.length === 0) return false;
-  const ticket = deps.service.saveTicket(draft, text, attachments);
+  const ticket = await deps.service.saveTicket(draft, text, attachments);
   if (!ticket) return false;
   await context.sendActivity(notices.text('handoff.ticket_saved', language, { caseNumber: ticket.caseNumber }));
   return true;

@@ -1,9 +1,8 @@
 // What the agent API shows: queue entries, the whole queue, and a conversation's transcript.
 import type { Outbox } from '../outbox';
-import type { SqliteTranscriptStore } from '../storage/sqliteTranscriptStore';
+import type { HandoffRepo, TranscriptRepo } from '../storage/ports';
 import type { AgentMessage, AttachmentInfo, Session, Ticket } from './model';
 import { iso } from './notices';
-import type { HandoffStore } from './store';
 import { attachmentsOf, describeSummary, isFromSeller } from './summary';
 
 /** Marks agent messages in the transcript store; their text and delivery status come from the hub's own table. */
@@ -26,8 +25,8 @@ export interface TranscriptMessage {
 }
 
 export interface ViewsDeps {
-  store: HandoffStore;
-  transcripts: SqliteTranscriptStore;
+  store: HandoffRepo;
+  transcripts: Pick<TranscriptRepo, 'getRecentActivities'>;
   /** What the seller's channel has not taken yet is shown as undelivered. */
   outbox: Outbox;
   now: () => Date;
@@ -69,20 +68,24 @@ export class HandoffViews {
   }
 
   /** What agents see; lists are capped (waitingTotal, missedMore say there is more; missedBefore pages the missed list). */
-  queueView({ missedBefore }: { missedBefore?: string } = {}) {
+  async queueView({ missedBefore }: { missedBefore?: string } = {}) {
     const { store } = this.deps;
     const now = this.deps.now();
     const since = iso(new Date(now.getTime() - MISSED_VISIBLE_DAYS * 86_400_000));
-    const waiting = store.waiting();
-    const missed = store.missed(since, QUEUE_VIEW_MAX_MISSED + 1, missedBefore);
+    const [waiting, active, missed, tickets] = await Promise.all([
+      store.waiting(),
+      store.active(),
+      store.missed(since, QUEUE_VIEW_MAX_MISSED + 1, missedBefore),
+      store.openTickets(),
+    ]);
     // Messages (bot or agent) the seller's channel has not taken yet: `undelivered` on the entry, when any.
-    const pending = this.deps.outbox.pendingCounts();
+    const pending = await this.deps.outbox.pendingCounts();
     const flag = <T extends { conversationId: string }>(entry: T): T & { undelivered?: number } =>
       pending.has(entry.conversationId) ? { ...entry, undelivered: pending.get(entry.conversationId) } : entry;
     return {
       waiting: waiting.slice(0, QUEUE_VIEW_MAX_WAITING).map((s, i) => flag(this.waitingEntry(s, i + 1))),
       waitingTotal: waiting.length,
-      active: store.active().map((s) =>
+      active: active.map((s) =>
         flag({
           conversationId: s.conversationId,
           agent: s.agent ?? '',
@@ -106,25 +109,25 @@ export class HandoffViews {
         caseNumber: s.caseNumber,
         channelId: s.channelId,
       })),
-      tickets: store.openTickets().map((t) => this.ticketEntry(t)),
+      tickets: tickets.map((t) => this.ticketEntry(t)),
     };
   }
 
   /** The whole conversation as the agent reads it; undefined for a conversation the hub never saw. */
-  transcript(conversationId: string): { messages: TranscriptMessage[]; session: ReturnType<HandoffViews['sessionInfo']> } | undefined {
+  async transcript(conversationId: string): Promise<{ messages: TranscriptMessage[]; session: ReturnType<HandoffViews['sessionInfo']> } | undefined> {
     const { store } = this.deps;
-    if (!store.knows(conversationId)) return undefined;
-    const session = store.latestSession(conversationId);
-    const channelId = session?.channelId ?? store.openTicketsOf(conversationId)[0]?.channelId;
-    const agentMessages = new Map(store.agentMessages(conversationId).map((m) => [m.id, m]));
+    if (!(await store.knows(conversationId))) return undefined;
+    const session = await store.latestSession(conversationId);
+    const channelId = session?.channelId ?? (await store.openTicketsOf(conversationId))[0]?.channelId;
+    const agentMessages = new Map((await store.agentMessages(conversationId)).map((m) => [m.id, m]));
     const toEntry = (m: AgentMessage): TranscriptMessage => ({ role: 'agent', text: m.text, timestamp: m.createdAt, agent: m.agent, delivered: m.delivered });
     // Log order is the truthful order (a channel's clock may differ from ours), so the transcript store's
     // order is kept; agent messages take the place of their logged activity.
     const messages: TranscriptMessage[] = [];
     // Bot messages the seller's channel has not taken yet (logged with their outbox id).
-    const pending = new Set(this.deps.outbox.pendingActivityIds(conversationId));
+    const pending = new Set(await this.deps.outbox.pendingActivityIds(conversationId));
     if (channelId) {
-      for (const a of this.deps.transcripts.getRecentActivities(channelId, conversationId, 2000)) {
+      for (const a of await this.deps.transcripts.getRecentActivities(channelId, conversationId, 2000)) {
         if (a.type !== 'message') continue;
         // Only the bot's own outgoing lines carry the agent marker; a seller can put anything in channelData.
         const fromSeller = isFromSeller(a);

@@ -5,7 +5,7 @@
 import type { Activity } from 'botbuilder';
 import type { IntentClassifier } from '../../intents/classifier';
 import type { Intent } from '../../intents/intentIds';
-import { normalizeText } from '../../intents/normalize';
+import { asksSomething } from '../../intents/questionForm';
 import type { Knowledge, Language } from '../../knowledge';
 import { extractProductNumber } from './summary';
 
@@ -49,10 +49,6 @@ export function withLeaveButton(knowledge: Knowledge, language: Language, text: 
 /** Topics a waiting seller may still ask the bot about. */
 const HELP_TOPICS = new Set<Intent>(['delete_product', 'delete_problem', 'restore_product', 'customer_notice', 'prepare_info', 'contact_channels', 'wait_time', 'hours']);
 const HELP_CONFIDENCE = 0.6;
-// Read on the message's ends only (spaces collapsed), so a long message costs no more than a short one.
-const QUESTION_END = /[?？]\s*$|(언제|얼마|어떻게|어디|무엇|뭐|몇|왜|되나요|있나요|인가요|나요|까요|가요|는지요|돼요\??|되요\??)\s*[.!~]*$/;
-const QUESTION_START = /^(how|what|when|where|which|who|why|can|could|do|does|is|are|will|should)\b/;
-const END_LENGTH = 24;
 
 /**
  * Whether a waiting seller's message is a question the bot can answer itself. A product number or a
@@ -61,8 +57,7 @@ const END_LENGTH = 24;
 export function isQuestionForTheBot(classifier: Pick<IntentClassifier, 'classify'>, text: string, attachments: number): boolean {
   const trimmed = text.trim();
   if (!trimmed || attachments > 0 || extractProductNumber(trimmed) || /\d{5,}/.test(trimmed)) return false;
-  const normalized = normalizeText(trimmed);
-  if (!QUESTION_END.test(normalized.slice(-END_LENGTH)) && !QUESTION_START.test(normalized.slice(0, END_LENGTH))) return false;
+  if (!asksSomething(trimmed)) return false;
   const { intent, score } = classifier.classify(trimmed);
   return HELP_TOPICS.has(intent) && score >= HELP_CONFIDENCE;
 }

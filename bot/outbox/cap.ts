@@ -2,23 +2,24 @@
 // name a dead Bot Framework serviceUrl for many conversations. Channels say what an address's origin is
 // (Channel.originOf); rows of channels without one are never capped.
 import type { Channel, ChannelAddress } from '../channels/port';
-import type { OutboxStore } from './store';
+import type { OutboxRepo } from '../storage/ports';
 
 type Row = { channel: string; address: string };
 
 export class PendingCap {
   /** Undelivered rows per origin, read from the table at the first send. */
   private pending?: Map<string, number>;
+  private loading?: Promise<Map<string, number>>;
 
   constructor(
     private readonly max: number,
-    private readonly store: OutboxStore,
+    private readonly store: Pick<OutboxRepo, 'pendingByAddress'>,
     private readonly channels: { get(name: string): Channel | undefined },
   ) {}
 
   /** Counts the rows in; the origin they would take past the cap instead (then nothing is counted). */
-  take(rows: Row[]): string | undefined {
-    const pending = this.load();
+  async take(rows: Row[]): Promise<string | undefined> {
+    const pending = this.pending ?? (await this.load());
     const adding = new Map<string, number>();
     for (const row of rows) {
       const key = this.keyOf(row);
@@ -38,14 +39,17 @@ export class PendingCap {
     else this.pending!.delete(key);
   }
 
-  private load(): Map<string, number> {
-    if (this.pending) return this.pending;
-    this.pending = new Map();
-    for (const { channel, address, n } of this.store.pendingByAddress()) {
-      const key = this.keyOf({ channel, address });
-      if (key !== undefined) this.pending.set(key, (this.pending.get(key) ?? 0) + n);
-    }
-    return this.pending;
+  /** Once: concurrent first sends share the read, and every count after it is made on the one map. */
+  private load(): Promise<Map<string, number>> {
+    this.loading ??= this.store.pendingByAddress().then((rows) => {
+      const pending = new Map<string, number>();
+      for (const { channel, address, n } of rows) {
+        const key = this.keyOf({ channel, address });
+        if (key !== undefined) pending.set(key, (pending.get(key) ?? 0) + n);
+      }
+      return (this.pending = pending);
+    });
+    return this.loading;
   }
 
   private keyOf(row: Row): string | undefined {

@@ -11,12 +11,12 @@ import type { Activity, ResourceResponse } from 'botbuilder';
 import { type Channel, type ChannelAddress, DeliveryError } from '../channels/port';
 import type { Job } from '../coordination';
 import type { Logger } from '../logger';
-import type { Database } from '../storage/database';
 import { PendingCap, parseAddress } from './cap';
-import { type OutboxRow, OutboxStore } from './store';
+import type { OutboxRepo, OutboxRow } from '../storage/ports';
 
 export interface OutboxOptions {
-  db: Database;
+  /** Where the rows are kept (stores.outbox). */
+  store: OutboxRepo;
   logger: Logger;
   /** The channels by name (looked up at every attempt: a channel may be added after the outbox). */
   channels: { get(name: string): Channel | undefined };
@@ -82,7 +82,7 @@ interface Pump {
 class AttemptTimeout extends Error {}
 
 export class Outbox {
-  readonly store: OutboxStore;
+  readonly store: OutboxRepo;
   private readonly pumps = new Map<string, Pump>();
   private readonly waiters = new Map<string, Map<number, (settled: Settled) => void>>();
   private readonly deliveredListeners: ((event: DeliveredEvent) => void)[] = [];
@@ -96,7 +96,7 @@ export class Outbox {
   private readonly cap?: PendingCap;
 
   constructor(private readonly options: OutboxOptions) {
-    this.store = new OutboxStore(options.db);
+    this.store = options.store;
     if (options.maxPendingPerOrigin) this.cap = new PendingCap(options.maxPendingPerOrigin, this.store, options.channels);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
@@ -125,12 +125,12 @@ export class Outbox {
       activity: JSON.stringify(item.activity),
       createdAt,
     }));
-    const capped = this.cap?.take(rows);
+    const capped = await this.cap?.take(rows);
     if (capped) {
       this.options.logger.warn({ conversationId: rows[0]?.conversationId, origin: capped }, 'outbox: too many undelivered messages for this address; not kept');
       return rows.map((r) => ({ activityId: r.activityId, delivered: false }));
     }
-    const ids = this.store.add(rows);
+    const ids = await this.store.add(rows);
     const conversations = new Map(rows.filter((r) => !r.held).map((r) => [pumpKey(r.channel, r.conversationId), r] as const));
     if (!attempt) {
       // Not forced: tried now only if nothing before them is waiting for its retry time.
@@ -161,8 +161,8 @@ export class Outbox {
    * the channel calls this at the start of the seller's next turn and answers with them. They count as
    * delivered from then on (onDelivered listeners hear of each).
    */
-  takeHeld(channel: string, conversationId: string): Partial<Activity>[] {
-    const rows = this.store.takeHeld(channel, conversationId);
+  async takeHeld(channel: string, conversationId: string): Promise<Partial<Activity>[]> {
+    const rows = await this.store.takeHeld(channel, conversationId);
     return rows.map((row) => {
       this.cap?.release(row);
       const activity = { ...(JSON.parse(row.activity) as Partial<Activity>), id: row.activity_id };
@@ -172,12 +172,12 @@ export class Outbox {
   }
 
   /** Activity ids of a conversation still waiting for the channel, oldest first. */
-  pendingActivityIds(conversationId: string): string[] {
+  pendingActivityIds(conversationId: string): Promise<string[]> {
     return this.store.pendingActivityIds(conversationId);
   }
 
   /** Undelivered activities per conversation (only conversations that have some). */
-  pendingCounts(): Map<string, number> {
+  pendingCounts(): Promise<Map<string, number>> {
     return this.store.pendingCounts();
   }
 
@@ -197,11 +197,11 @@ export class Outbox {
   }
 
   /** Retries every conversation whose oldest undelivered activity is due. */
-  sweep(): void {
+  async sweep(): Promise<void> {
     if (this.closing || this.sweeping) return;
     this.sweeping = true;
     try {
-      for (const { channel, conversationId } of this.store.dueConversations(this.now(), 200)) {
+      for (const { channel, conversationId } of await this.store.dueConversations(this.now(), 200)) {
         if (!this.pumps.has(pumpKey(channel, conversationId))) void this.kick(channel, conversationId, false);
       }
     } catch (error) {
@@ -271,14 +271,14 @@ export class Outbox {
     const key = pumpKey(channel, conversationId);
     for (;;) {
       if (this.closing) return false;
-      const row = this.store.head(channel, conversationId);
+      const row = await this.store.head(channel, conversationId);
       // A held head waits for the seller's next turn (takeHeld); what is behind it waits too.
       if (!row || row.held) return false;
       if (!force && row.next_attempt_at > this.now()) return false;
       const activity = JSON.parse(row.activity) as Partial<Activity>;
       const attempt = await this.attempt(row, activity);
       if (attempt.ok) {
-        this.store.delivered(row.id);
+        await this.store.delivered(row.id);
         this.cap?.release(row);
         const awaited = this.waiters.get(key)?.has(row.id) ?? false;
         this.settle(key, row.id, { delivered: true, response: attempt.response });
@@ -288,7 +288,7 @@ export class Outbox {
       }
       const age = this.now() - row.created_at;
       if (attempt.permanent || age >= this.options.maxAgeMs) {
-        this.store.fail(row.id, attempt.error);
+        await this.store.fail(row.id, attempt.error);
         this.cap?.release(row);
         this.settle(key, row.id, { delivered: false });
         this.options.logger.warn(
@@ -298,7 +298,7 @@ export class Outbox {
         continue;
       }
       const delay = this.backoff(row.attempts);
-      this.store.retry(row.id, this.now() + delay, attempt.error);
+      await this.store.retry(row.id, this.now() + delay, attempt.error);
       const log = row.attempts === 0 ? this.options.logger.warn.bind(this.options.logger) : this.options.logger.debug.bind(this.options.logger);
       log({ conversationId, activityId: row.activity_id, attempts: row.attempts + 1, retryInMs: delay, err: attempt.error }, 'outbox: not delivered, will retry');
       this.settle(key, row.id, { delivered: false });

@@ -1,4 +1,4 @@
-// ConversationState stored in SqliteStorage with a cheaper change check. botbuilder's BotState decides
+// ConversationState stored in a DialogStateStore with a cheaper change check. botbuilder's BotState decides
 // whether to save by hashing the state (a cycle-safe stringify plus SHA-256) on load, before saving
 // and after saving, and the storage then stringifies it once more: about 5% of a turn's CPU in the
 // benchmark. Here the stored JSON text is the snapshot: load parses it, saveChanges stringifies the
@@ -6,7 +6,7 @@
 // state is cached per turn, `force` always writes, clear() forces the next save, writes are
 // last-writer-wins (BotState writes with eTag '*' too).
 import { ConversationState, type TurnContext } from 'botbuilder';
-import type { SqliteStorage } from './sqliteStorage';
+import type { DialogStateStore } from './ports';
 
 interface CachedState {
   key: string;
@@ -18,7 +18,7 @@ interface CachedState {
 export class DurableConversationState extends ConversationState {
   private readonly cacheKey = Symbol('durableConversationState');
 
-  constructor(private readonly store: SqliteStorage) {
+  constructor(private readonly store: DialogStateStore) {
     super(store);
   }
 
@@ -26,7 +26,7 @@ export class DurableConversationState extends ConversationState {
     const cached = this.cached(context);
     if (cached && !force) return cached.state;
     const key = await this.storageKey(context);
-    const json = this.store.readJson(key);
+    const json = await this.store.readJson(key);
     const state = json === undefined ? {} : (JSON.parse(json) as Record<string, unknown>);
     context.turnState.set(this.cacheKey, { key, state, json: json ?? '{}' } satisfies CachedState);
     return state;
@@ -43,7 +43,7 @@ export class DurableConversationState extends ConversationState {
     const { eTag: _eTag, ...value } = cached.state;
     const json = JSON.stringify(value);
     if (!force && json === cached.json) return;
-    this.store.writeJson(cached.key, json);
+    await this.store.writeJson(cached.key, json);
     cached.json = json;
   }
 

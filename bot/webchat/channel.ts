@@ -18,7 +18,7 @@ import { setActivityClient } from '../clientAddress';
 import { conversationKey } from '../coordination';
 import { isPlainObject } from '../http';
 import type { ActivityFeed } from './feed';
-import type { WebChatStore } from './store';
+import type { WebChatRepo } from '../storage/ports';
 
 /** The channel's name and the channelId of its activities. */
 export const LOCAL_CHANNEL_ID = 'webchat';
@@ -27,7 +27,7 @@ export const WEBCHAT_BOT_NAME = '스마트스토어 고객센터';
 
 interface WebChatAdapterDeps extends Pick<ChannelDeps, 'outbox' | 'logger'> {
   feed: ActivityFeed;
-  store: WebChatStore;
+  store: WebChatRepo;
   bot: { id: string; name: string; role: 'bot' };
   timeoutMs: number;
   channel: () => Channel;
@@ -58,7 +58,7 @@ export class WebChatAdapter extends BotAdapter {
       else if (activity.type === 'delay') {
         await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
         responses.push({ id: '' });
-      } else if (activity.type === 'typing') responses.push({ id: this.append(context.activity.conversation.id, activity) ?? '' });
+      } else if (activity.type === 'typing') responses.push({ id: (await this.append(context.activity.conversation.id, activity)) ?? '' });
       else responses.push({ id: '' }); // traces (the Emulator's) and invoke responses (the page sends no invoke)
     }
     return responses;
@@ -73,7 +73,7 @@ export class WebChatAdapter extends BotAdapter {
   }
 
   /** Appends an activity from the bot to the conversation's list; its id, or undefined when the conversation is unknown or ended. */
-  append(conversationId: string, outgoing: Partial<Activity>): string | undefined {
+  async append(conversationId: string, outgoing: Partial<Activity>): Promise<string | undefined> {
     const activity: Record<string, unknown> = JSON.parse(JSON.stringify(outgoing)) as Record<string, unknown>;
     delete activity.serviceUrl;
     activity.channelId = LOCAL_CHANNEL_ID;
@@ -82,8 +82,8 @@ export class WebChatAdapter extends BotAdapter {
     activity.from = { ...this.deps.bot, ...from, role: 'bot' };
     // Web Chat holds an activity whose replyToId it has not seen for 5 seconds, waiting for it: replies
     // to what never reaches the page (the join event, a proactive turn) must not point at it.
-    if (typeof activity.replyToId !== 'string' || !this.deps.store.hasActivity(conversationId, activity.replyToId)) delete activity.replyToId;
-    return this.deps.feed.append(conversationId, activity)?.activity.id as string | undefined;
+    if (typeof activity.replyToId !== 'string' || !(await this.deps.store.hasActivity(conversationId, activity.replyToId))) delete activity.replyToId;
+    return (await this.deps.feed.append(conversationId, activity))?.activity.id as string | undefined;
   }
 }
 
@@ -97,7 +97,7 @@ export interface WebChatChannel extends Channel {
   runTurn(activity: Record<string, unknown> & { conversation: { id: string } }, client?: string): Promise<void>;
 }
 
-export function createWebChatChannel(deps: ChannelDeps, store: WebChatStore, feed: ActivityFeed): WebChatChannel {
+export function createWebChatChannel(deps: ChannelDeps, store: WebChatRepo, feed: ActivityFeed): WebChatChannel {
   const { config, logger, turns } = deps;
   const bot = { id: config.MicrosoftAppId || 'seller-support-bot', name: WEBCHAT_BOT_NAME, role: 'bot' as const };
   const adapter = new WebChatAdapter({ outbox: deps.outbox, logger, feed, store, bot, timeoutMs: config.CHANNEL_TIMEOUT_MS, channel: () => channel });
@@ -108,10 +108,10 @@ export function createWebChatChannel(deps: ChannelDeps, store: WebChatStore, fee
     // The feed is always there to append to (the page reads it when it comes back).
     reach: () => 'push',
     addressOf: (reference) => ({ conversationId: reference.conversation?.id ?? '' }),
-    push: (address, activity) => {
-      const id = adapter.append(String(address.conversationId ?? ''), activity);
-      if (id === undefined) return Promise.reject(new DeliveryError('unknown or ended web chat conversation', true));
-      return Promise.resolve({ id });
+    push: async (address, activity) => {
+      const id = await adapter.append(String(address.conversationId ?? ''), activity);
+      if (id === undefined) throw new DeliveryError('unknown or ended web chat conversation', true);
+      return { id };
     },
     continueConversation: (reference, logic) => adapter.continueConversation(reference, logic),
     runTurn(activity, client) {

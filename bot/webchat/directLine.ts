@@ -18,7 +18,7 @@ import type { Logger } from '../logger';
 import type { WebChatChannel } from './channel';
 import type { ActivityFeed } from './feed';
 import { clientAddress } from '../clientAddress';
-import type { ConversationRow, WebChatStore } from './store';
+import type { ConversationRow, WebChatRepo } from '../storage/ports';
 import { type TokenClaims, type TokenSigner, randomId } from './tokens';
 import { UploadRoutes } from './uploadRoutes';
 
@@ -39,7 +39,7 @@ export interface DirectLineDeps {
   server: Server;
   config: Config;
   logger: Logger;
-  store: WebChatStore;
+  store: WebChatRepo;
   feed: ActivityFeed;
   channel: WebChatChannel;
   signer: TokenSigner;
@@ -140,8 +140,8 @@ export class DirectLineApi {
     res.json(this.conversationResponse(created.id, created.userId));
   }
 
-  private refresh(req: Request, res: Response): void {
-    const access = this.authorize(req, res);
+  private async refresh(req: Request, res: Response): Promise<void> {
+    const access = await this.authorize(req, res);
     if (!access) return;
     res.status(200);
     res.json(this.conversationResponse(access.conversation.id, access.claims.userId));
@@ -153,22 +153,22 @@ export class DirectLineApi {
     if (!body.success) return sendError(res, 400, 'BadRequest', body.error.issues[0]?.message ?? 'invalid body');
     let conversation: ConversationRow | undefined;
     if (req.header('authorization')) {
-      conversation = this.authorize(req, res)?.conversation;
+      conversation = (await this.authorize(req, res))?.conversation;
       if (!conversation) return;
     } else {
       const created = await this.createConversation(req, res, body.data?.locale);
       if (!created) return;
-      conversation = this.deps.store.getConversation(created.id)!;
+      conversation = (await this.deps.store.getConversation(created.id))!;
     }
-    const first = this.ensureStarted(conversation, body.data?.locale);
+    const first = await this.ensureStarted(conversation, body.data?.locale);
     res.status(first ? 201 : 200);
     res.json(this.conversationResponse(conversation.id, conversation.userId));
   }
 
-  private reconnect(req: Request, res: Response): void {
-    const access = this.authorize(req, res, String(req.params.conversationId));
+  private async reconnect(req: Request, res: Response): Promise<void> {
+    const access = await this.authorize(req, res, String(req.params.conversationId));
     if (!access) return;
-    this.ensureStarted(access.conversation, undefined);
+    await this.ensureStarted(access.conversation, undefined);
     res.status(200);
     res.json(this.conversationResponse(access.conversation.id, access.claims.userId));
   }
@@ -183,14 +183,14 @@ export class DirectLineApi {
     }
     const id = randomId();
     const userId = `dl_${randomId()}`;
-    this.deps.store.createConversation(id, userId, locale, this.deps.now());
+    await this.deps.store.createConversation(id, userId, locale, this.deps.now());
     this.deps.logger.info({ conversationId: id }, 'web chat conversation created');
     return { id, userId };
   }
 
   /** The first start tells the bot the seller joined (conversationUpdate), which brings the welcome. */
-  private ensureStarted(conversation: ConversationRow, locale: string | undefined): boolean {
-    if (!this.deps.store.markStarted(conversation.id, locale, this.deps.now())) return false;
+  private async ensureStarted(conversation: ConversationRow, locale: string | undefined): Promise<boolean> {
+    if (!(await this.deps.store.markStarted(conversation.id, locale, this.deps.now()))) return false;
     const user = { id: conversation.userId, role: 'user' };
     void this.deps.channel.runTurn({
       type: 'conversationUpdate',
@@ -215,12 +215,12 @@ export class DirectLineApi {
    * forged or expired, 404 when its conversation is unknown or ended. `beforeRefusal` runs just before
    * such an answer (to set its headers).
    */
-  authorize(
+  async authorize(
     req: Request,
     res: Response,
     pathConversationId?: string,
     beforeRefusal?: () => void,
-  ): { claims: TokenClaims; conversation: ConversationRow } | undefined {
+  ): Promise<{ claims: TokenClaims; conversation: ConversationRow } | undefined> {
     const refuse = (status: number, code: string, message: string): undefined => {
       beforeRefusal?.();
       sendError(res, status, code, message);
@@ -236,7 +236,7 @@ export class DirectLineApi {
     if (pathConversationId !== undefined && pathConversationId !== check.claims.conversationId) {
       return refuse(403, 'InvalidToken', 'the token is for another conversation');
     }
-    const conversation = this.deps.store.getConversation(check.claims.conversationId);
+    const conversation = await this.deps.store.getConversation(check.claims.conversationId);
     if (!conversation || conversation.endedAt) return refuse(404, 'NotFound', 'the conversation is unknown or has ended');
     this.stillHere(conversation.id);
     return { claims: check.claims, conversation };
@@ -245,7 +245,7 @@ export class DirectLineApi {
   // --- activities ---
 
   private async postActivity(req: Request, res: Response): Promise<void> {
-    const access = this.authorize(req, res, String(req.params.conversationId));
+    const access = await this.authorize(req, res, String(req.params.conversationId));
     if (!access) return;
     if (!isPlainObject(req.body)) return sendError(res, 400, 'BadRequest', 'expected a JSON activity object');
     const parsed = clientActivity.safeParse(req.body);
@@ -269,7 +269,7 @@ export class DirectLineApi {
     }
     if (!(await this.allowActivity(res, access.conversation.id))) return;
     const activity = this.buildUserActivity(input, access.claims, access.conversation);
-    this.deliver(req, res, access.conversation, activity);
+    await this.deliver(req, res, access.conversation, activity);
   }
 
   private stillHere(conversationId: string): void {
@@ -324,8 +324,8 @@ export class DirectLineApi {
   }
 
   /** Appends the seller's activity (the echo the page waits for), answers {id}, then runs the bot's turn. */
-  deliver(req: Request, res: Response, conversation: ConversationRow, activity: Record<string, unknown>): void {
-    const stored = this.deps.feed.append(conversation.id, activity);
+  async deliver(req: Request, res: Response, conversation: ConversationRow, activity: Record<string, unknown>): Promise<void> {
+    const stored = await this.deps.feed.append(conversation.id, activity);
     if (!stored) return sendError(res, 404, 'NotFound', 'the conversation is unknown or has ended');
     res.status(200);
     res.json({ id: stored.activity.id });
@@ -337,7 +337,7 @@ export class DirectLineApi {
   private readonly polls = new Map<string, number>();
 
   private async getActivities(req: Request, res: Response): Promise<void> {
-    const access = this.authorize(req, res, String(req.params.conversationId));
+    const access = await this.authorize(req, res, String(req.params.conversationId));
     if (!access) return;
     const params = query(req);
     const watermark = parseWatermark(params.get('watermark'));

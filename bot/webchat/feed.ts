@@ -2,7 +2,7 @@
 // its watermark is held (long polling) until something arrives, so replies show at once without the
 // page polling fast. An append is told on the event fan-out, so a poll held by another instance wakes too.
 import type { EventBus, Topic } from '../coordination';
-import type { StoredActivity, WebChatStore } from './store';
+import type { StoredActivity, WebChatRepo } from '../storage/ports';
 
 /** A burst of replies (text, then buttons) is sent in one response rather than one per poll. */
 const COALESCE_MS = 40;
@@ -15,7 +15,7 @@ export class ActivityFeed {
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly store: WebChatStore,
+    private readonly store: Pick<WebChatRepo, 'append' | 'activitiesAfter'>,
     private readonly now: () => Date,
     events: EventBus,
   ) {
@@ -24,8 +24,8 @@ export class ActivityFeed {
   }
 
   /** Appends and wakes the conversation's waiting pollers. Undefined when the conversation is unknown or ended. */
-  append(conversationId: string, activity: Record<string, unknown>): StoredActivity | undefined {
-    const stored = this.store.append(conversationId, activity, this.nextTimestamp());
+  async append(conversationId: string, activity: Record<string, unknown>): Promise<StoredActivity | undefined> {
+    const stored = await this.store.append(conversationId, activity, this.nextTimestamp());
     // A lost wake-up costs a poll its wait (it answers empty and asks again), never an activity.
     if (stored) this.appended.publish({ conversationId }).catch(() => undefined);
     return stored;
@@ -36,7 +36,7 @@ export class ActivityFeed {
    * fires) for the first to arrive.
    */
   async after(conversationId: string, watermark: number, waitMs: number, abort?: AbortSignal): Promise<StoredActivity[]> {
-    const ready = this.store.activitiesAfter(conversationId, watermark);
+    const ready = await this.store.activitiesAfter(conversationId, watermark);
     if (ready.length > 0 || waitMs <= 0 || this.closed || abort?.aborted) return ready;
     const woken = await new Promise<boolean>((resolve) => {
       const set = this.waiters.get(conversationId) ?? new Set();

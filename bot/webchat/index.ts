@@ -3,20 +3,20 @@
 import { join } from 'node:path';
 import type { Server } from 'restify';
 import type { ChannelDeps } from '../channels/middleware';
+import type { WebChatRepo } from '../storage/ports';
 import { type WebChatChannel, createWebChatChannel } from './channel';
 import { DirectLineApi } from './directLine';
 import { ActivityFeed } from './feed';
 import { WebChatPage } from './page';
-import { WebChatStore } from './store';
 import { TokenSigner, loadTokenSecret } from './tokens';
 
 export interface WebChat extends WebChatChannel {
-  store: WebChatStore;
+  store: WebChatRepo;
 }
 
 export function createWebChat(deps: ChannelDeps): WebChat {
   const { config, logger, now } = deps;
-  const store = new WebChatStore(deps.db);
+  const store = deps.stores.webChat;
   const feed = new ActivityFeed(store, now, deps.events);
   const channel = createWebChatChannel(deps, store, feed);
   let api: DirectLineApi | undefined;

@@ -49,7 +49,7 @@ export class UploadRoutes {
     // Token, then rate limit, then the body: a refused upload is answered before any of its (up to
     // 10 MB) body is read, and every attempt counts against the conversation's limit, whatever its fate.
     const unread = () => this.leaveBodyUnread(req, res);
-    const access = this.api.authorize(req, res, String(req.params.conversationId), unread);
+    const access = await this.api.authorize(req, res, String(req.params.conversationId), unread);
     if (!access) return;
     if (!(await this.api.allowActivity(res, access.conversation.id, unread))) return;
     const boundary = boundaryOf(req.header('content-type'));
@@ -111,7 +111,7 @@ export class UploadRoutes {
       const id = randomId();
       const fileName = `${id}.${extensionOf(file.type)}`;
       await writeFile(join(this.deps.uploadsDir, fileName), file.data, { mode: 0o600 });
-      this.deps.store.addUpload({
+      await this.deps.store.addUpload({
         id,
         conversationId: access.conversation.id,
         name: file.name,
@@ -127,7 +127,7 @@ export class UploadRoutes {
     const activity = this.api.buildUserActivity(input, access.claims, access.conversation);
     activity.attachments = attachments;
     this.deps.logger.info({ conversationId: access.conversation.id, files: attachments.length }, 'web chat upload');
-    this.api.deliver(req, res, access.conversation, activity);
+    await this.api.deliver(req, res, access.conversation, activity);
   }
 
   /**
@@ -164,7 +164,7 @@ export class UploadRoutes {
 
   async serve(req: Request, res: Response): Promise<void> {
     const id = String(req.params.uploadId ?? '');
-    const upload = UPLOAD_ID.test(id) ? this.deps.store.getUpload(id) : undefined;
+    const upload = UPLOAD_ID.test(id) ? await this.deps.store.getUpload(id) : undefined;
     if (!upload) return sendError(res, 404, 'NotFound', 'no such file');
     let data: Buffer;
     try {

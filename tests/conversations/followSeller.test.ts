@@ -68,12 +68,20 @@ test('3. a question typed while buttons wait is answered; the re-ask is only for
   expect(await e.ask('how do i remove a product?')).toContain(en('delete_product.ask_resolved'));
   expect(await e.ask('hmm')).toEqual([en('reprompt')]);
   expect(await e.ask('and is there a time limit to restore one?')).toContain(k.facets.restore_product.deadline.en);
+
+  // "Not solved" after the steps is the opposite of thanks: the deletion failed, so which problem?
+  const failed = await seller();
+  await failed.ask('상품 삭제하는 법 알려 주세요');
+  await failed.ask('혹시 앱에서도 되나요?');
+  expect((await failed.ask('해보니까 해결이 안 됐어요'))[0]).toContain(ko('delete_problem.ask'));
 });
 
 test('4. negation: "not an agent" never hands off and the rest is answered; "a person, not a bot" does', async () => {
   const s = await seller();
   expect((await s.ask('상담사는 필요 없고요 운영 시간만 알려 주세요'))[0]).toContain(ko('hours.always'));
   expect(await s.ask('채팅 말고 전화 상담도 있나요?')).toEqual([expect.stringContaining(k.channels.find((c) => c.id === 'phone')!.name.ko)]);
+  // Declining with "됐어요" / "괜찮아요" is a negation only of an agent; "해결 됐어요" stays thanks.
+  expect((await s.ask('사람 연결은 됐어요 복구 기간만 궁금해요'))[0]).toBe(k.facets.restore_product.deadline.ko);
   expect(await waiting(s.conversationId)).toBeUndefined();
   expect((await s.ask('챗봇 말고 사람이랑 이야기할래요')).join('\n')).toContain(ko('handoff.invite_details'));
   expect(await waiting(s.conversationId)).toMatchObject({ reason: 'requested' });
@@ -101,6 +109,21 @@ test('5. two or three questions in one message are all answered, in order, witho
 
   const e = await seller('en');
   expect(await e.ask('how do I delete a product, and are buyers notified?')).toEqual([en('delete_product.steps'), k.facets.customer_notice.notified.en]);
+
+  // Nothing marks where the second question starts: a sentence ending, or an English question word.
+  const bare = await seller();
+  const two = await bare.ask('복구는 언제까지 신청해야 하나요 고객센터 이메일 주소도 궁금해요');
+  expect(two).toHaveLength(2);
+  expect(two[0]).toBe(k.facets.restore_product.deadline.ko);
+  expect(two[1]).toContain('이메일');
+  const bareEn = await seller('en');
+  expect(await bareEn.ask('can I restore a deleted product myself do buyers get an alert')).toEqual([
+    k.facets.restore_product.self.en,
+    k.facets.customer_notice.notified.en,
+  ]);
+  // A sentence that leads into the next ("…했는데요") is one message about one thing.
+  const problem = k.problems.find((p) => p.id === 'still_visible')!;
+  expect((await (await seller()).ask('상품을 삭제했는데요 검색하면 아직 나와요'))[0]).toBe(problem.checks.ko);
 });
 
 test('6. a named topic the bot does not cover is handed off by name (reason no_match + topic); traps never get deletion steps; complaints get an apology', async () => {
@@ -129,6 +152,8 @@ test('6. a named topic the bot does not cover is handed off by name (reason no_m
 
   const e = await seller('en');
   expect((await e.ask('how can I remove a bad review from my store?'))[0]).toBe(en('handoff.named_topic', { topic: k.outOfScope.review.en }));
+  const upset = await seller('en');
+  expect((await upset.ask('nobody has answered my emails for a week now'))[0]).toBe(en('handoff.apology'));
 });
 
 test('7. ambiguous is asked once with both candidates and 상담사 연결; noise only gets a nudge', async () => {
@@ -155,6 +180,9 @@ test('8. farewells close politely and "who are you" introduces the bot', async (
   const e = await seller('en');
   expect(await e.ask('thanks, bye!')).toEqual([en('farewell')]);
   expect(await e.ask('who are you exactly?')).toEqual([en('identity')]);
+  // Asking whether the bot is a person is no request for one.
+  expect(await e.ask('wait, are you a real person?')).toEqual([en('identity')]);
+  expect(await waiting(e.conversationId)).toBeUndefined();
 });
 
 test('9. the queue keeps helping: questions answered in place, details relayed, 대기 취소 button, the real question for the agent', async () => {
@@ -181,10 +209,20 @@ test('9. the queue keeps helping: questions answered in place, details relayed, 
   expect(lines).toContain(`bot:${k.facets.wait_time.phone.ko}`);
   expect(await s.ask('대기 취소')).toEqual([ko('handoff.left_queue')]);
 
+  // Asked as a request ("…알려 주세요"), not a question: answered all the same.
+  const asker = await seller();
+  await asker.ask('사람이랑 얘기하고 싶어요');
+  const place = ordinal((await waiting(asker.conversationId))!.position, 'ko');
+  expect(await asker.ask('기다리는 동안 삭제하면 구매자한테 알림 가는지 알려 주세요')).toEqual([
+    k.facets.customer_notice.notified.ko,
+    ko('handoff.still_in_line', { position: place }),
+  ]);
+  await asker.ask('취소');
+
   const e = await seller('en');
   await e.ask('talk to an agent please');
-  const place = ordinal((await waiting(e.conversationId))!.position, 'en');
-  expect(await e.ask('meanwhile, are you open on holidays?')).toEqual([`${k.facets.hours.holiday.en}\n${en('hours.always')}`, en('handoff.still_in_line', { position: place })]);
+  const placeEn = ordinal((await waiting(e.conversationId))!.position, 'en');
+  expect(await e.ask('meanwhile, are you open on holidays?')).toEqual([`${k.facets.hours.holiday.en}\n${en('hours.always')}`, en('handoff.still_in_line', { position: placeEn })]);
   expect(await e.ask('cancel')).toEqual([en('handoff.left_queue')]);
 });
 

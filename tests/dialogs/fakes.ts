@@ -9,7 +9,7 @@ export interface RecordedHandoff {
   topic?: string;
 }
 
-export type QueueSnapshot = ReturnType<HandoffPort['snapshot']>;
+export type QueueSnapshot = Awaited<ReturnType<HandoffPort['snapshot']>>;
 
 /** The reply the stub sends, so tests can see where in the conversation the handoff happened. */
 export function handoffMarker(reason: HandoffReason): string {
@@ -27,7 +27,7 @@ export class FakeHandoff implements HandoffPort {
     await context.sendActivity(handoffMarker(reason));
   }
 
-  snapshot(): QueueSnapshot {
+  async snapshot(): Promise<QueueSnapshot> {
     return this.queue;
   }
 }

@@ -281,6 +281,12 @@ describe('WaitTimeDialog', () => {
     const en = await new DialogConversation(new WaitTimeDialog(testServices({ handoff })), 'en').say('How long is the wait?');
     expect(en[0].text).toContain(t('wait.queue_now', 'en', { waiting: 3, wait: t('handoff.wait_minutes', 'en', { minutes: 7 }) }));
   });
+  test('sellers waiting and no agent online: how many wait, and no minutes', async () => {
+    const handoff = new FakeHandoff({ waiting: 2, estimatedWaitMinutes: 7.4, agentsOnline: 0 });
+    const [ko] = await new DialogConversation(new WaitTimeDialog(testServices({ handoff }))).say('대기 시간');
+    expect(ko.text).toContain(t('wait.queue_no_agents', 'ko', { waiting: 2 }));
+    expect(ko.text).not.toContain(t('handoff.wait_minutes', 'ko', { minutes: 7 }));
+  });
 });
 
 describe('HoursDialog', () => {

@@ -5,14 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConversationReferences } from '../../bot/conversationReferences';
-import { HandoffStore } from '../../bot/handoff/store';
 import { createLogger } from '../../bot/logger';
 import { Outbox } from '../../bot/outbox';
-import { openDatabase } from '../../bot/storage/database';
-import { SqliteStorage } from '../../bot/storage/sqliteStorage';
-import { SqliteTranscriptStore } from '../../bot/storage/sqliteTranscriptStore';
-import { WebChatStore } from '../../bot/webchat/store';
+import { openSqliteStores } from '../../bot/storage/sqlite';
 
 let dir: string;
 beforeAll(() => {
@@ -45,14 +40,10 @@ async function holdWriteLock(file: string, holdMs: number): Promise<{ released: 
 
 test('every store write waits out a lock held by another connection (withBusyRetry), instead of failing', async () => {
   const file = join(dir, 'bot.sqlite');
-  const db = openDatabase(file);
-  const storage = new SqliteStorage(db);
-  const transcripts = new SqliteTranscriptStore(db);
-  const references = new ConversationReferences(db);
-  const handoff = new HandoffStore(db);
-  const webChat = new WebChatStore(db);
+  const stores = openSqliteStores(file);
+  const { db, dialogState: storage, transcripts, handoff, references, webChat } = stores;
   const outbox = new Outbox({
-    db,
+    store: stores.outbox,
     logger: createLogger('silent'),
     channels: { get: () => undefined },
     attemptTimeoutMs: 100,
@@ -93,8 +84,8 @@ test('every store write waits out a lock held by another connection (withBusyRet
     await lock.released;
   }
   expect(Object.keys(await storage.read(['test/conversations/c/state']))).toHaveLength(1);
-  expect(transcripts.getRecentActivities('test', 'c', 10)).toHaveLength(1);
-  expect(handoff.openSession('c')?.status).toBe('waiting');
-  expect(outbox.store.pendingActivityIds('c')).toEqual(['a1']);
-  db.close();
+  expect(await transcripts.getRecentActivities('test', 'c', 10)).toHaveLength(1);
+  expect((await handoff.openSession('c'))?.status).toBe('waiting');
+  expect(await outbox.store.pendingActivityIds('c')).toEqual(['a1']);
+  await stores.close();
 });

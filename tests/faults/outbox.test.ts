@@ -28,16 +28,15 @@ afterAll(async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Text and reply target of what the bot logged as sent (the transcript), oldest first. */
-function sentByBot(conversationId: string): string[] {
-  return bot.app.transcripts
-    .getRecentActivities('test', conversationId, 1000)
+async function sentByBot(conversationId: string): Promise<string[]> {
+  return (await bot.app.transcripts.getRecentActivities('test', conversationId, 1000))
     .filter((a) => a.type === 'message' && a.from?.role === 'bot')
     .map((a) => a.text ?? '');
 }
 
-async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }
@@ -117,16 +116,16 @@ test('channel down: seller turns and agent messages are kept, retried, then arri
     expect(b.texts().length).toBe(before.b);
     expect(chat.texts().length).toBe(before.chat);
     expect(late.texts().length).toBe(before.late);
-    expect(bot.app.outbox.pendingCounts().get('outage-a')).toBeGreaterThanOrEqual(3);
+    expect((await bot.app.outbox.pendingCounts()).get('outage-a')).toBeGreaterThanOrEqual(3);
   } finally {
     channel.mode = 'up';
   }
 
   // Back up: the background retries deliver everything, without any new request.
-  await until(() => bot.app.outbox.pendingCounts().size === 0, 10000, 'the outbox to empty');
+  await until(async () => (await bot.app.outbox.pendingCounts()).size === 0, 10000, 'the outbox to empty');
   for (const id of ['outage-a', 'outage-b', 'outage-chat', 'outage-late']) {
     // Exactly what the bot sent (in the transcript's order), each once.
-    const expected = sentByBot(id);
+    const expected = await sentByBot(id);
     const withAgents = channel.texts(id);
     const botOnly = withAgents.filter((t) => !t.startsWith('['));
     expect(botOnly).toEqual(expected.filter((t) => !t.startsWith('[')));
@@ -139,7 +138,7 @@ test('channel down: seller turns and agent messages are kept, retried, then arri
   expect(chat.texts().slice(before.chat)).toEqual([`${prefix(MINJI)} 확인해 볼게요`, `${prefix(MINJI)} 잠시만요`, `${prefix(MINJI)} 삭제 처리했어요`]);
   const lateTexts = late.texts().slice(before.late);
   expect(lateTexts.slice(-2)).toEqual([k.text('handoff.agent_joined', 'ko', { agent: JUNHO.name }), `${prefix(JUNHO)} 안녕하세요, 준호입니다`]);
-  expect(lateTexts[0]).toBe(sentByBot('outage-late')[0]); // the queue notice first, then the agent
+  expect(lateTexts[0]).toBe((await sentByBot('outage-late'))[0]); // the queue notice first, then the agent
 
   // Agents are told each late delivery (same event as a new message, now delivered: true) …
   for (const text of ['확인해 볼게요', '잠시만요', '삭제 처리했어요']) {
@@ -184,12 +183,12 @@ test('a slow channel: the turn is not held; attempts that time out are repeated 
     channel.mode = 'up';
   }
   expect(status).toBe(200);
-  await until(() => bot.app.outbox.pendingCounts().size === 0, 10000, 'the outbox to empty');
+  await until(async () => (await bot.app.outbox.pendingCounts()).size === 0, 10000, 'the outbox to empty');
   await sleep(800); // attempts the slow channel was still holding land too
   // At-least-once: a repeat carries the id of the first copy, so the channel can drop it.
   const received = channel.received.get('slow') ?? [];
   const firstCopies = received.filter((r, i) => received.findIndex((x) => x.id === r.id) === i);
-  expect(firstCopies.map((r) => r.text)).toEqual(sentByBot('slow'));
+  expect(firstCopies.map((r) => r.text)).toEqual(await sentByBot('slow'));
   expect(received.length).toBeGreaterThanOrEqual(firstCopies.length);
   expect(seller.texts().length).toBeGreaterThan(0);
 });

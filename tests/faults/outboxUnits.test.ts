@@ -4,7 +4,8 @@ import { type Channel, DeliveryError } from '../../bot/channels/port';
 import { TimerJobs } from '../../bot/coordination/inProcess/jobs';
 import { createLogger } from '../../bot/logger';
 import { Outbox, type OutboxOptions } from '../../bot/outbox';
-import { type Database, openDatabase } from '../../bot/storage/database';
+import { type Database, openDatabase } from '../../bot/storage/sqlite/database';
+import { SqliteOutbox } from '../../bot/storage/sqlite/outbox';
 
 type Behaviour = 'ok' | 'fail' | 404 | 'hang';
 
@@ -43,7 +44,7 @@ function startSweeping(outbox: Outbox): void {
 
 function outboxOn(db: Database, channel: FakeChannel, options: Partial<OutboxOptions> = {}): Outbox {
   return new Outbox({
-    db,
+    store: new SqliteOutbox(db),
     logger: createLogger('silent'),
     channels: { get: (name) => (name === 'test' ? (channel as unknown as Channel) : undefined) },
     attemptTimeoutMs: 200,
@@ -63,9 +64,9 @@ const item = (conversationId: string, text: string, hold = false) => ({
   activity: { type: 'message', text, conversation: { id: conversationId } as never },
 });
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(10);
   }
@@ -91,10 +92,10 @@ test('delivered at once when the channel answers; undelivered ones are retried w
     expect((await outbox.send([item('b', 'b1')], 500))[0]!.delivered).toBe(true);
     const triedBeforeUp = channel.calls.filter((c) => c.conversationId === 'a' && c.text === 'a4');
     expect(triedBeforeUp).toEqual([]);
-    expect(outbox.pendingActivityIds('a')).toEqual([first!.activityId, second!.activityId]);
+    expect(await outbox.pendingActivityIds('a')).toEqual([first!.activityId, second!.activityId]);
 
     down = false;
-    await until(() => outbox.pendingCounts().size === 0, 'the retries');
+    await until(async () => (await outbox.pendingCounts()).size === 0, 'the retries');
     expect(channel.taken.filter((c) => c.conversationId === 'a').map((c) => c.text)).toEqual(['a1', 'a2', 'a3', 'a4']);
     // Every attempt of a3 carried the same id.
     expect(new Set(channel.calls.filter((c) => c.text === 'a3').map((c) => c.id))).toEqual(new Set([first!.activityId]));
@@ -115,19 +116,19 @@ test('capped exponential backoff with jitter, counted on the oldest undelivered 
   await outbox.send([item('c', 'c1')], 500);
   const delays: number[] = [];
   for (let i = 0; i < 6; i++) {
-    const head = outbox.store.head('test', 'c')!;
+    const head = (await outbox.store.head('test', 'c'))!;
     delays.push(head.next_attempt_at - now);
     now = head.next_attempt_at;
     outbox.sweep();
-    await until(() => outbox.store.head('test', 'c')!.attempts === head.attempts + 1, 'the retry');
+    await until(async () => (await outbox.store.head('test', 'c'))!.attempts === head.attempts + 1, 'the retry');
   }
   expect(delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
   // Jitter: between half and all of the delay.
   random = 0;
-  now = outbox.store.head('test', 'c')!.next_attempt_at;
+  now = (await outbox.store.head('test', 'c'))!.next_attempt_at;
   outbox.sweep();
-  await until(() => outbox.store.head('test', 'c')!.attempts === 8, 'the retry');
-  expect(outbox.store.head('test', 'c')!.next_attempt_at - now).toBe(4000);
+  await until(async () => (await outbox.store.head('test', 'c'))!.attempts === 8, 'the retry');
+  expect((await outbox.store.head('test', 'c'))!.next_attempt_at - now).toBe(4000);
   // Not due yet: a sweep does not try.
   const calls = channel.calls.length;
   outbox.sweep();
@@ -151,7 +152,7 @@ test('a permanent refusal (404) or a message too old is given up; the conversati
   now = 20_000; // older than maxAgeMs by the next attempt
   channel.behaviour = (call) => (call.text === 'old' ? 'fail' : 'ok');
   await outbox.send([item('e', 'new')], 500);
-  expect(outbox.pendingCounts().size).toBe(0);
+  expect((await outbox.pendingCounts()).size).toBe(0);
   expect(channel.taken.map((c) => c.text)).toEqual(['next', 'new']);
   expect(db.prepare(`SELECT COUNT(*) FROM outbox_messages WHERE status = 'failed'`).pluck().get()).toBe(2);
   await outbox.close();
@@ -182,7 +183,7 @@ test('after a restart, what was left undelivered is delivered from the table', a
   const before = outboxOn(db, channel);
   await before.send([item('r', 'r1'), item('r', 'r2')], 300);
   await before.close();
-  expect(before.pendingActivityIds('r')).toHaveLength(2);
+  expect(await before.pendingActivityIds('r')).toHaveLength(2);
 
   channel.behaviour = () => 'ok';
   const after = outboxOn(db, channel); // a new process on the same database
@@ -206,7 +207,7 @@ test('reach next-message: rows are held, never tried on a timer or after a resta
   expect((await before.send([item('p', 'p1')], 500))[0]!.delivered).toBe(true);
   await sleep(150); // several sweeps (retryBaseMs 40)
   expect(channel.calls.map((c) => c.text)).toEqual(['p1']);
-  expect(before.pendingActivityIds('k')).toEqual(held.map((r) => r.activityId));
+  expect(await before.pendingActivityIds('k')).toEqual(held.map((r) => r.activityId));
   await before.close();
 
   const after = outboxOn(db, channel);
@@ -216,8 +217,8 @@ test('reach next-message: rows are held, never tried on a timer or after a resta
   await sleep(150);
   expect(channel.calls.map((c) => c.text)).toEqual(['p1']);
   // The seller writes: the channel takes them (in order, with their outbox ids) to answer in that turn.
-  expect(after.takeHeld('other', 'k')).toEqual([]);
-  const taken = after.takeHeld('test', 'k');
+  expect(await after.takeHeld('other', 'k')).toEqual([]);
+  const taken = await after.takeHeld('test', 'k');
   expect(taken.map((a) => [a.text, a.id])).toEqual([
     ['k1', held[0]!.activityId],
     ['k2', held[1]!.activityId],
@@ -226,7 +227,7 @@ test('reach next-message: rows are held, never tried on a timer or after a resta
     { text: 'k1', retried: true },
     { text: 'k2', retried: true },
   ]);
-  expect(after.pendingCounts().size).toBe(0);
-  expect(after.takeHeld('test', 'k')).toEqual([]);
+  expect((await after.pendingCounts()).size).toBe(0);
+  expect(await after.takeHeld('test', 'k')).toEqual([]);
   await after.close();
 });

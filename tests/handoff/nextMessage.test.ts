@@ -67,7 +67,7 @@ function webhookChannel(deps: ChannelDeps): Webhook {
         text,
       };
       return deps.turns.run(conversationKey('webhook', conversationId), async () => {
-        const replies = deps.outbox.takeHeld('webhook', conversationId);
+        const replies = await deps.outbox.takeHeld('webhook', conversationId);
         await adapter.process(activity, deps.runTurn, replies);
         return replies.map((r) => String(r.text ?? ''));
       });
@@ -97,13 +97,13 @@ test('agent messages wait for the seller’s next message: 202 pending next_mess
   const sent = await api(bot, 'POST', conversationPath('kakao-1', 'messages'), { token: MINJI.token, body: { text: '주문번호를 알려 주세요' } });
   expect(sent.status).toBe(202);
   expect(sent.body).toMatchObject({ delivered: false, pending: 'next_message' });
-  expect(bot.app.outbox.pendingActivityIds('kakao-1')).toHaveLength(2);
+  expect(await bot.app.outbox.pendingActivityIds('kakao-1')).toHaveLength(2);
 
   const replies = await webhook.say('kakao-1', '네 알겠어요');
   expect(replies).toHaveLength(2);
   expect(replies[0]).toMatch(/민지/); // the "agent joined" notice first
   expect(replies[1]).toMatch(/주문번호를 알려 주세요$/);
-  expect(bot.app.outbox.pendingActivityIds('kakao-1')).toEqual([]);
+  expect(await bot.app.outbox.pendingActivityIds('kakao-1')).toEqual([]);
   const transcript = await api(bot, 'GET', conversationPath('kakao-1', 'transcript'), { token: MINJI.token });
   const messages = transcript.body.messages as { role: string; text: string; delivered?: boolean }[];
   expect(messages.find((m) => m.role === 'agent' && m.text === '주문번호를 알려 주세요')?.delivered).toBe(true);

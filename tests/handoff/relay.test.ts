@@ -241,7 +241,7 @@ test('cancel while waiting leaves the queue, the bot answers again, asking again
   const events = await EventStream.open(bot, { authorization: `Bearer ${JUNHO.token}` });
   try {
     const ahead = new Seller(bot, channel, 'ahead-en');
-    const waitEn = bot.app.hub.snapshot().estimatedWaitMinutes;
+    const waitEn = (await bot.app.hub.snapshot()).estimatedWaitMinutes;
     const started = events.next((e) => e.event === 'waiting' && e.data.conversationId === 'ahead-en');
     await ahead.say('Hello', { locale: 'en-US' });
     const english = await ahead.say('I need a human agent', { locale: 'en-US' });

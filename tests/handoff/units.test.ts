@@ -8,17 +8,14 @@ import type { Request } from 'restify';
 import { loadConfig } from '../../bot/config';
 import { Channels } from '../../bot/channels';
 import { inProcessCoordination } from '../../bot/coordination';
-import { ConversationReferences } from '../../bot/conversationReferences';
 import { AgentAuth, LOCAL_AGENT_NAME, LOCAL_TOKEN_FILE, localAgentToken } from '../../bot/handoff/agents/auth';
 import { DEFAULT_HANDLING_MINUTES, estimateWaitMinutes, isMeaningfulImprovement, typicalHandlingMinutes } from '../../bot/handoff/estimate';
 import { HandoffHub } from '../../bot/handoff/hub';
 import { type SessionSummary, TRANSITIONS } from '../../bot/handoff/model';
-import { HandoffStore } from '../../bot/handoff/store';
 import { buildSummary, describeSummary, extractProductNumber, withSellerMessage } from '../../bot/handoff/summary';
 import { createLogger } from '../../bot/logger';
 import { Outbox } from '../../bot/outbox';
-import { openDatabase } from '../../bot/storage/database';
-import { SqliteTranscriptStore } from '../../bot/storage/sqliteTranscriptStore';
+import { openSqliteStores } from '../../bot/storage/sqlite';
 import { IntentClassifier } from '../../intents/classifier';
 import { loadKnowledge } from '../../knowledge';
 
@@ -81,52 +78,51 @@ describe('summary', () => {
 });
 
 describe('store', () => {
-  const db = openDatabase(':memory:');
-  const store = new HandoffStore(db);
+  const store = openSqliteStores(':memory:').handoff;
   const session = (conversationId: string, queuedAt: string) =>
     store.createSession({ conversationId, channelId: 'test', reason: 'requested', language: 'ko', queuedAt, summary: emptySummary, estimateMinutes: 5, position: 1 }, '260501');
 
-  test('one open session per conversation, positions in queue order, one winner when accepting', () => {
-    const a = session('a', '2026-05-01T00:00:00.000Z')!;
-    const b = session('b', '2026-05-01T00:00:01.000Z')!;
-    expect(session('a', '2026-05-01T00:00:02.000Z')).toBeUndefined();
+  test('one open session per conversation, positions in queue order, one winner when accepting', async () => {
+    const a = (await session('a', '2026-05-01T00:00:00.000Z'))!;
+    const b = (await session('b', '2026-05-01T00:00:01.000Z'))!;
+    expect(await session('a', '2026-05-01T00:00:02.000Z')).toBeUndefined();
     expect(a.caseNumber).toMatch(/^CS-260501-[2-9A-HJ-NP-Z]{4}$/);
-    expect(store.position(a)).toBe(1);
-    expect(store.position(b)).toBe(2);
-    expect(store.accept(a.id, '민지', '2026-05-01T00:01:00.000Z')).toBe(true);
-    expect(store.accept(a.id, '준호', '2026-05-01T00:01:00.000Z')).toBe(false);
-    expect(store.position(store.session(b.id)!)).toBe(1);
-    expect(store.close(a.id, 'agent', '2026-05-01T00:04:00.000Z', ['active'])).toBe(true);
-    expect(store.recentHandlingMinutes()[0]).toBeCloseTo(3, 5);
+    expect(await store.position(a)).toBe(1);
+    expect(await store.position(b)).toBe(2);
+    expect(await store.accept(a.id, '민지', '2026-05-01T00:01:00.000Z')).toBe(true);
+    expect(await store.accept(a.id, '준호', '2026-05-01T00:01:00.000Z')).toBe(false);
+    expect(await store.position((await store.session(b.id))!)).toBe(1);
+    expect(await store.close(a.id, 'agent', '2026-05-01T00:04:00.000Z', ['active'])).toBe(true);
+    expect((await store.recentHandlingMinutes())[0]).toBeCloseTo(3, 5);
   });
 
-  test('a new request supersedes a missed one', () => {
-    const c = session('c', '2026-05-01T01:00:00.000Z')!;
-    expect(store.markMissed(c.id, '2026-05-01T01:10:00.000Z')).toBe(true);
-    expect(store.missed('2026-05-01T00:00:00.000Z').map((s) => s.conversationId)).toContain('c');
-    const again = session('c', '2026-05-01T02:00:00.000Z')!;
+  test('a new request supersedes a missed one', async () => {
+    const c = (await session('c', '2026-05-01T01:00:00.000Z'))!;
+    expect(await store.markMissed(c.id, '2026-05-01T01:10:00.000Z')).toBe(true);
+    expect((await store.missed('2026-05-01T00:00:00.000Z')).map((s) => s.conversationId)).toContain('c');
+    const again = (await session('c', '2026-05-01T02:00:00.000Z'))!;
     expect(again.status).toBe('waiting');
-    expect(store.session(c.id)!.closedBy).toBe('superseded');
+    expect((await store.session(c.id))!.closedBy).toBe('superseded');
   });
 
-  test('only the status changes of the transitions table happen', () => {
+  test('only the status changes of the transitions table happen', async () => {
     expect(TRANSITIONS).toEqual({ waiting: ['active', 'missed', 'closed'], active: ['closed'], missed: ['active', 'closed'], closed: [] });
-    const d = session('d', '2026-05-01T03:00:00.000Z')!;
-    expect(store.close(d.id, 'agent', '2026-05-01T03:01:00.000Z', ['active'])).toBe(false); // not active
-    expect(store.accept(d.id, '민지', '2026-05-01T03:01:00.000Z')).toBe(true);
-    expect(store.markMissed(d.id, '2026-05-01T03:02:00.000Z')).toBe(false); // active → missed
-    expect(store.markMissed(d.id, '2026-05-01T03:02:00.000Z', ['active'])).toBe(false); // not even when asked for
-    expect(store.close(d.id, 'agent', '2026-05-01T03:03:00.000Z')).toBe(true);
-    expect(store.accept(d.id, '준호', '2026-05-01T03:04:00.000Z', ['closed'])).toBe(false); // closed stays closed
-    expect(store.close(d.id, 'seller', '2026-05-01T03:04:00.000Z', ['closed'])).toBe(false);
-    expect(store.session(d.id)).toMatchObject({ status: 'closed', closedBy: 'agent', agent: '민지', closedAt: '2026-05-01T03:03:00.000Z' });
+    const d = (await session('d', '2026-05-01T03:00:00.000Z'))!;
+    expect(await store.close(d.id, 'agent', '2026-05-01T03:01:00.000Z', ['active'])).toBe(false); // not active
+    expect(await store.accept(d.id, '민지', '2026-05-01T03:01:00.000Z')).toBe(true);
+    expect(await store.markMissed(d.id, '2026-05-01T03:02:00.000Z')).toBe(false); // active → missed
+    expect(await store.markMissed(d.id, '2026-05-01T03:02:00.000Z', ['active'])).toBe(false); // not even when asked for
+    expect(await store.close(d.id, 'agent', '2026-05-01T03:03:00.000Z')).toBe(true);
+    expect(await store.accept(d.id, '준호', '2026-05-01T03:04:00.000Z', ['closed'])).toBe(false); // closed stays closed
+    expect(await store.close(d.id, 'seller', '2026-05-01T03:04:00.000Z', ['closed'])).toBe(false);
+    expect(await store.session(d.id)).toMatchObject({ status: 'closed', closedBy: 'agent', agent: '민지', closedAt: '2026-05-01T03:03:00.000Z' });
   });
 
-  test('retention deletes finished sessions only', () => {
-    expect(store.purgeBefore(new Date('2026-05-01T01:30:00.000Z'))).toBe(1); // the chat closed at 00:04
-    expect(store.latestSession('a')).toBeUndefined();
-    expect(store.openSession('b')?.status).toBe('waiting');
-    expect(store.latestSession('c')?.status).toBe('waiting');
+  test('retention deletes finished sessions only', async () => {
+    expect(await store.purgeBefore(new Date('2026-05-01T01:30:00.000Z'))).toBe(1); // the chat closed at 00:04
+    expect(await store.latestSession('a')).toBeUndefined();
+    expect((await store.openSession('b'))?.status).toBe('waiting');
+    expect((await store.latestSession('c'))?.status).toBe('waiting');
   });
 });
 
@@ -155,42 +151,43 @@ describe('agent credentials', () => {
     }
   });
 
-  test('bearer tokens and session cookies; AGENT_TOKENS replaces the local token', () => {
+  test('bearer tokens and session cookies; AGENT_TOKENS replaces the local token', async () => {
     const config = loadConfig({ DATA_DIR: dataDir, AGENT_TOKENS: 'minji:token-of-minji-0123456789, junho:token-of-junho-0123456789' });
-    const auth = new AgentAuth(config, openDatabase(':memory:'), () => new Date());
+    const auth = new AgentAuth(config, openSqliteStores(':memory:').agentSessions, () => new Date());
     expect(auth.local).toBeUndefined();
-    expect(auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-0123456789' }))?.agent).toBe('junho');
-    expect(auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-01234567895' }))?.agent).toBeUndefined();
-    expect(auth.credentialsOf(request({ authorization: 'token-of-junho-0123456789' }))?.agent).toBeUndefined();
-    expect(auth.credentialsOf(request({}))?.agent).toBeUndefined();
-    const session = auth.signIn('token-of-minji-0123456789')!;
-    expect(auth.credentialsOf(request({ cookie: `other=1; agent_session=${session.sessionId}` }))?.agent).toBe('minji');
-    expect(auth.credentialsOf(request({ cookie: 'agent_session=forged' }))?.agent).toBeUndefined();
-    expect(auth.signIn('nope')).toBeUndefined();
+    expect((await auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-0123456789' })))?.agent).toBe('junho');
+    expect((await auth.credentialsOf(request({ authorization: 'Bearer token-of-junho-01234567895' })))?.agent).toBeUndefined();
+    expect((await auth.credentialsOf(request({ authorization: 'token-of-junho-0123456789' })))?.agent).toBeUndefined();
+    expect((await auth.credentialsOf(request({})))?.agent).toBeUndefined();
+    const session = (await auth.signIn('token-of-minji-0123456789'))!;
+    expect((await auth.credentialsOf(request({ cookie: `other=1; agent_session=${session.sessionId}` })))?.agent).toBe('minji');
+    expect((await auth.credentialsOf(request({ cookie: 'agent_session=forged' })))?.agent).toBeUndefined();
+    expect(await auth.signIn('nope')).toBeUndefined();
     expect(AgentAuth.cookie('x', 60, false)).toMatch(/HttpOnly; SameSite=Strict$/);
   });
 });
 
 describe('handoff.status', () => {
-  function hubWith(env: Record<string, string>) {
+  async function hubWith(env: Record<string, string>) {
     const dataDir = mkdtempSync(join(tmpdir(), 'handoff-status-'));
     const config = loadConfig({ DATA_DIR: dataDir, ...env });
-    const db = openDatabase(':memory:');
+    const stores = openSqliteStores(':memory:');
     const logger = createLogger('silent');
-    const outbox = new Outbox({ db, logger, channels: { get: () => undefined }, attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
+    const outbox = new Outbox({ store: stores.outbox, logger, channels: { get: () => undefined }, attemptTimeoutMs: 100, retryBaseMs: 100, retryMaxMs: 100, maxAgeMs: 86_400_000 });
     const hub = new HandoffHub({
       config,
       logger,
       knowledge,
-      db,
-      channels: new Channels(new ConversationReferences(db)),
-      transcripts: new SqliteTranscriptStore(db),
+      handoff: stores.handoff,
+      agentSessions: stores.agentSessions,
+      channels: new Channels(stores.references),
+      transcripts: stores.transcripts,
       now: () => new Date('2026-05-01T03:00:00Z'),
       classifier,
       coordination: inProcessCoordination({ logger, now: () => new Date('2026-05-01T03:00:00Z') }),
       outbox,
     });
-    hub.store.createSession(
+    await hub.store.createSession(
       { conversationId: 'conv', channelId: 'test', reason: 'requested', language: 'ko', queuedAt: '2026-05-01T02:59:00.000Z', summary: emptySummary, estimateMinutes: 5, position: 1 },
       '260501',
     );
@@ -218,12 +215,12 @@ describe('handoff.status', () => {
   const credentials = { MicrosoftAppId: 'app-id', MicrosoftAppPassword: 'secret', AGENT_TOKENS: 'minji:token-of-minji-0123456789', HANDOFF_MODE: 'both' };
 
   test('acted on over an authenticated channel', async () => {
-    const { hub, cleanup } = hubWith(credentials);
+    const { hub, cleanup } = await hubWith(credentials);
     try {
       const passed = await deliver(hub, new TestAdapter(), statusEvent('completed'), authenticated);
       expect(passed).toBe(false);
-      expect(hub.store.openSession('conv')).toBeUndefined();
-      expect(hub.store.latestSession('conv')!.closedBy).toBe('protocol');
+      expect(await hub.store.openSession('conv')).toBeUndefined();
+      expect((await hub.store.latestSession('conv'))!.closedBy).toBe('protocol');
     } finally {
       cleanup();
     }
@@ -236,10 +233,10 @@ describe('handoff.status', () => {
       [{ HANDOFF_MODE: 'both' }, authenticated],
       [{ ...credentials, HANDOFF_MODE: 'hub' }, authenticated],
     ] as const) {
-      const { hub, cleanup } = hubWith(env);
+      const { hub, cleanup } = await hubWith(env);
       try {
         await deliver(hub, new TestAdapter(), statusEvent('completed'), identity);
-        expect(hub.store.openSession('conv')?.status).toBe('waiting');
+        expect((await hub.store.openSession('conv'))?.status).toBe('waiting');
       } finally {
         cleanup();
       }

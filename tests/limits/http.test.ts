@@ -43,7 +43,7 @@ describe('/api/messages', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(await res.json()).toMatchObject({ code: 'TooManyRequests', message: expect.any(String), retryAfterSeconds: retryAfter });
-    const logged = bot.app.transcripts.getRecentActivities('test', 'rate-1', 100).map((a) => a.text);
+    const logged = (await bot.app.transcripts.getRecentActivities('test', 'rate-1', 100)).map((a) => a.text);
     expect(logged).not.toContain('한 번 더요');
     // The same conversation id on another channel, and other conversations, are not affected.
     expect((await ask(bot.url, 'rate-2', '안녕하세요')).length).toBeGreaterThan(0);

@@ -5,14 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrustedProxies, clientAddress, fromTrustedProxy, isAddressOrRange, normalizeAddress } from '../../bot/clientAddress';
 import { ConfigError, loadConfig } from '../../bot/config';
-import { HandoffStore } from '../../bot/handoff/store';
 import { createLogger } from '../../bot/logger';
 import { Outbox } from '../../bot/outbox';
 import { TimerJobs } from '../../bot/coordination/inProcess/jobs';
 import { RetentionJob } from '../../bot/retention';
-import { openDatabase } from '../../bot/storage/database';
-import { SqliteTranscriptStore } from '../../bot/storage/sqliteTranscriptStore';
-import { WebChatStore } from '../../bot/webchat/store';
+import { openSqliteStores } from '../../bot/storage/sqlite';
 
 describe('client address behind proxies', () => {
   const req = (remoteAddress: string, forwardedFor?: string) => ({
@@ -78,13 +75,11 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
   test('purges old transcripts, finished handoffs, given-up outbox rows and idle web chats with their files; keeps the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'retention-'));
     try {
-      const db = openDatabase(':memory:');
-      const transcripts = new SqliteTranscriptStore(db);
-      const handoff = new HandoffStore(db);
-      const webChat = new WebChatStore(db);
+      const stores = openSqliteStores(':memory:');
+      const { transcripts, handoff, webChat } = stores;
       const logger = createLogger('silent');
       const outbox = new Outbox({
-        db,
+        store: stores.outbox,
         logger,
         channels: { get: () => undefined },
         attemptTimeoutMs: 100,
@@ -100,60 +95,61 @@ describe('retention (TRANSCRIPT_RETENTION_DAYS)', () => {
       await line('recent', daysAgo(1));
       const summary = { topics: [], productNumber: null, lastMessage: null, messagesWhileWaiting: 0, attachments: 0 };
       const session = (id: string, at: Date) =>
-        handoff.createSession({ conversationId: id, channelId: 'test', reason: 'requested', language: 'ko', queuedAt: at.toISOString(), summary, estimateMinutes: 5, position: 1 }, '260101')!;
-      const oldClosed = session('old-closed', daysAgo(45));
-      handoff.close(oldClosed.id, 'agent', daysAgo(44).toISOString(), ['waiting']);
-      const oldWaiting = session('old-waiting', daysAgo(45)); // still open: never purged
-      const recentClosed = session('recent-closed', daysAgo(3));
-      handoff.close(recentClosed.id, 'agent', daysAgo(2).toISOString(), ['waiting']);
+        handoff.createSession({ conversationId: id, channelId: 'test', reason: 'requested', language: 'ko', queuedAt: at.toISOString(), summary, estimateMinutes: 5, position: 1 }, '260101').then((s) => s!);
+      const oldClosed = await session('old-closed', daysAgo(45));
+      await handoff.close(oldClosed.id, 'agent', daysAgo(44).toISOString(), ['waiting']);
+      const oldWaiting = await session('old-waiting', daysAgo(45)); // still open: never purged
+      const recentClosed = await session('recent-closed', daysAgo(3));
+      await handoff.close(recentClosed.id, 'agent', daysAgo(2).toISOString(), ['waiting']);
       // An outbox row given up on long ago, and one still pending (never purged: it is still being retried).
-      outbox.store.add([
+      await outbox.store.add([
         { conversationId: 'o1', channelId: 'test', channel: 'test', address: '{}', activityId: 'gone', activity: '{}', createdAt: daysAgo(40).getTime() },
         { conversationId: 'o2', channelId: 'test', channel: 'test', address: '{}', activityId: 'pending', activity: '{}', createdAt: daysAgo(40).getTime() },
       ]);
-      outbox.store.fail(outbox.store.head('test', 'o1')!.id, 'gone');
+      await outbox.store.fail((await outbox.store.head('test', 'o1'))!.id, 'gone');
       // Web chat: an idle conversation with an upload, and an active one.
       const uploads = join(dir, 'uploads');
       mkdirSync(uploads);
       writeFileSync(join(uploads, 'old-file.png'), 'x');
-      webChat.createConversation('wc-old', 'u1', 'ko-KR', daysAgo(50));
-      webChat.addUpload({ id: 'up1', conversationId: 'wc-old', name: 'a.png', contentType: 'image/png', size: 1, file: 'old-file.png', createdAt: daysAgo(50).toISOString() });
-      webChat.createConversation('wc-recent', 'u2', 'ko-KR', daysAgo(1));
+      await webChat.createConversation('wc-old', 'u1', 'ko-KR', daysAgo(50));
+      await webChat.addUpload({ id: 'up1', conversationId: 'wc-old', name: 'a.png', contentType: 'image/png', size: 1, file: 'old-file.png', createdAt: daysAgo(50).toISOString() });
+      await webChat.createConversation('wc-recent', 'u2', 'ko-KR', daysAgo(1));
 
       const job = new RetentionJob({ retentionDays: 30, logger, transcripts, handoff, outbox, webChat: { store: webChat, uploadsDir: uploads }, now: () => now });
-      const result = job.run();
+      const result = await job.run();
       expect(result).toMatchObject({ transcriptLines: 2, outboxMessages: 1, webChatConversations: 1 });
       expect(result.handoffRecords).toBeGreaterThanOrEqual(1);
-      expect(transcripts.getRecentActivities('test', 'old', 10)).toEqual([]);
-      expect(transcripts.getRecentActivities('test', 'recent', 10)).toHaveLength(2);
-      expect(handoff.session(oldClosed.id)).toBeUndefined();
-      expect(handoff.session(oldWaiting.id)?.status).toBe('waiting');
-      expect(handoff.session(recentClosed.id)?.status).toBe('closed');
-      expect(outbox.store.pendingActivityIds('o2')).toEqual(['pending']);
-      expect(webChat.getConversation('wc-old')).toBeUndefined();
-      expect(webChat.getConversation('wc-recent')).toBeDefined();
+      expect(await transcripts.getRecentActivities('test', 'old', 10)).toEqual([]);
+      expect(await transcripts.getRecentActivities('test', 'recent', 10)).toHaveLength(2);
+      expect(await handoff.session(oldClosed.id)).toBeUndefined();
+      expect((await handoff.session(oldWaiting.id))?.status).toBe('waiting');
+      expect((await handoff.session(recentClosed.id))?.status).toBe('closed');
+      expect(await outbox.store.pendingActivityIds('o2')).toEqual(['pending']);
+      expect(await webChat.getConversation('wc-old')).toBeUndefined();
+      expect(await webChat.getConversation('wc-recent')).toBeDefined();
       await new Promise((r) => setTimeout(r, 50)); // files are removed in the background
       expect(existsSync(join(uploads, 'old-file.png'))).toBe(false);
       // Nothing left to do the second time.
-      expect(job.run()).toMatchObject({ transcriptLines: 0, handoffRecords: 0, outboxMessages: 0, webChatConversations: 0 });
+      expect(await job.run()).toMatchObject({ transcriptLines: 0, handoffRecords: 0, outboxMessages: 0, webChatConversations: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  test('runs at start and then on its interval, without keeping the process alive', () => {
+  test('runs at start and then on its interval, without keeping the process alive', async () => {
     jest.useFakeTimers();
     try {
       const runs: number[] = [];
-      const transcripts = { deleteOlderThan: () => (runs.push(1), 0) };
+      const transcripts = { deleteOlderThan: async () => (runs.push(1), 0) };
       const jobs = new TimerJobs(createLogger('silent'));
       jobs.add(new RetentionJob({ retentionDays: 30, logger: createLogger('silent'), transcripts, everyMs: 1000 }).job);
       jobs.start();
       expect(runs).toHaveLength(1);
-      jest.advanceTimersByTime(3000);
+      // A run is async (the stores are): the promises of each run settle between the timers.
+      await jest.advanceTimersByTimeAsync(3000);
       expect(runs).toHaveLength(4);
       void jobs.stop();
-      jest.advanceTimersByTime(3000);
+      await jest.advanceTimersByTimeAsync(3000);
       expect(runs).toHaveLength(4);
     } finally {
       jest.useRealTimers();

@@ -81,8 +81,8 @@ async function handoff(id: string, index: number): Promise<{ statuses: number[];
 }
 
 /** What the bot logged as sent to the conversation (transcript store), oldest first. */
-function sentByBot(conversationId: string, channelId = 'test'): Activity[] {
-  return bot.app.transcripts.getRecentActivities(channelId, conversationId, 10000).filter((a) => a.type === 'message' && a.from?.role === 'bot');
+async function sentByBot(conversationId: string, channelId = 'test'): Promise<Activity[]> {
+  return (await bot.app.transcripts.getRecentActivities(channelId, conversationId, 10000)).filter((a) => a.type === 'message' && a.from?.role === 'bot');
 }
 
 function key(a: Pick<ReceivedActivity, 'text' | 'replyToId'>): string {
@@ -103,7 +103,7 @@ test(`${CONVERSATIONS} conversations × ${TURNS} turns on the serviceUrl path, p
   expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
   // Nothing is left in the outbox: everything reached the channel during the turn that sent it.
-  expect(bot.app.outbox.pendingCounts().size).toBe(0);
+  expect((await bot.app.outbox.pendingCounts()).size).toBe(0);
 
   for (const [i, id] of ids.entries()) {
     const received = channel.received.get(id) ?? [];
@@ -116,7 +116,7 @@ test(`${CONVERSATIONS} conversations × ${TURNS} turns on the serviceUrl path, p
     // … every turn was answered …
     expect(new Set(received.map((a) => a.replyToId))).toEqual(incoming);
     // … and the channel got exactly what the bot sent, once each, in order (none lost, none duplicated).
-    expect(received.filter((a) => a.type === 'message').map(key)).toEqual(sentByBot(id).map(key));
+    expect(received.filter((a) => a.type === 'message').map(key)).toEqual((await sentByBot(id)).map(key));
     // Ids the outbox gives each activity are unique (a channel could drop a repeat by id).
     expect(new Set(received.map((a) => a.id)).size).toBe(received.length);
   }

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { IntentClassifier } from '../../intents/classifier';
+import { loadFacetExamples } from '../../intents/facetModel';
 import { evaluate } from '../../intents/evaluate';
 import { INTENTS, type Intent } from '../../intents/intentIds';
 import { withinOneEdit } from '../../intents/normalize';
@@ -28,9 +29,10 @@ describe('intent classifier on the held-out set', () => {
   // training utterance may be within one typo of a held-out one (compared as utteranceKeys, by length
   // bucket). Two keys of at most one character are one edit apart whatever they say ("네" and "ㄳ"),
   // so only an exact copy counts between those.
-  test('no held-out utterance (single messages and conversation turns) is in the training data, not even one typo away', () => {
+  test('no held-out utterance (single messages and conversation turns) is in the training or facet data, not even one typo away', () => {
     const trainedByLength = new Map<number, { key: string; text: string }[]>();
-    for (const e of loadTrainingExamples()) {
+    // The facets' labelled examples are training data too.
+    for (const e of [...loadTrainingExamples(), ...loadFacetExamples()]) {
       const key = utteranceKey(e.text);
       const bucket = trainedByLength.get(key.length) ?? [];
       bucket.push({ key, text: e.text });

@@ -379,7 +379,7 @@ describe('7. smaller holes', () => {
         for (let i = 0; i < 8; i++) {
           expect((await post(bot.url, '/api/messages', message(`dead-${i}`, '상품 삭제 방법', { serviceUrl: dead.url }))).status).toBe(200);
         }
-        const pending = [...bot.app.outbox.pendingCounts().values()].reduce((a, b) => a + b, 0);
+        const pending = [...(await bot.app.outbox.pendingCounts()).values()].reduce((a, b) => a + b, 0);
         expect(pending).toBeGreaterThan(0);
         expect(pending).toBeLessThanOrEqual(5);
         // Another origin still gets its replies.

@@ -11,11 +11,11 @@ const ROOT = join(__dirname, '..', '..');
 const FOLDERS = ['bot', 'dialogs', 'intents', 'knowledge'];
 const INPUT_LENGTH = 100_000;
 /**
- * A linear pattern takes about 1–10 ms on 100k characters when the machine is idle, up to 40 ms inside the
- * full suite on 2 cores; a quadratic one takes seconds (and 100+ ms already on 10k characters, where it
- * is caught first, in a hundredth of the time).
+ * A linear pattern takes about 1–10 ms on 100k characters when the machine is idle, and up to ~110 ms on a
+ * 2-core machine under full load; a quadratic one takes seconds there (and 100+ ms already on 10k
+ * characters, where it is caught first, in a hundredth of the time).
  */
-const BUDGET_MS = { 10_000: 15, 100_000: 100 } as Record<number, number>;
+const BUDGET_MS = { 10_000: 15, 100_000: 250 } as Record<number, number>;
 
 interface Found {
   where: string;

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCheckpointer } from '../../bot/storage/checkpointer';
-import { closeDatabase, openDatabase } from '../../bot/storage/database';
+import { startCheckpointer } from '../../bot/storage/sqlite/checkpointer';
+import { closeDatabase, openDatabase } from '../../bot/storage/sqlite/database';
 
 let dir: string;
 beforeEach(() => {

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Activity, AutoSaveStateMiddleware, type TurnContext, TestAdapter } from 'botbuilder';
-import { type Database, closeDatabase, openDatabase } from '../../bot/storage/database';
+import { type Database, closeDatabase, openDatabase } from '../../bot/storage/sqlite/database';
 import { DurableConversationState } from '../../bot/storage/durableConversationState';
-import { SqliteStorage } from '../../bot/storage/sqliteStorage';
+import { SqliteStorage } from '../../bot/storage/sqlite/dialogState';
 
 const KEY = 'test/conversations/Convo1/';
 let dir: string;
@@ -44,7 +44,7 @@ test('counts turns across a reopen of the database, stored under botbuilder key 
       await property.set(context, (await property.get(context, 0)) + 1);
     });
   await run(new DurableConversationState(storage)).send('a').assertReply('ok').send('b').assertReply('ok');
-  expect(storage.readJson(KEY)).toBe('{"turns":2}');
+  expect(await storage.readJson(KEY)).toBe('{"turns":2}');
 
   closeDatabase(db);
   db = openDatabase(join(dir, 'bot.sqlite'));
@@ -82,7 +82,7 @@ test('writes only when the state changed, always when forced', async () => {
   })
     .send('mutate')
     .assertReply('ok');
-  expect(JSON.parse(storage.readJson(KEY)!)).toEqual({ note: 'x', nested: { list: [1] } });
+  expect(JSON.parse((await storage.readJson(KEY))!)).toEqual({ note: 'x', nested: { list: [1] } });
 
   const beforeForce = await etagOf();
   const context = { activity: { channelId: 'test', conversation: { id: 'Convo1' } } as Activity, turnState: new Map() } as unknown as TurnContext;
@@ -95,7 +95,7 @@ test('clear() empties the stored state at the next save; delete() removes the ro
   const state = new DurableConversationState(storage);
   const note = state.createProperty<string>('note');
   await adapterWith(state, async (context) => void (await note.set(context, 'keep me?'))).send('a').assertReply('ok');
-  expect(storage.readJson(KEY)).toBe('{"note":"keep me?"}');
+  expect(await storage.readJson(KEY)).toBe('{"note":"keep me?"}');
 
   await adapterWith(state, async (context) => {
     await state.load(context);
@@ -103,12 +103,12 @@ test('clear() empties the stored state at the next save; delete() removes the ro
   })
     .send('clear')
     .assertReply('ok');
-  expect(storage.readJson(KEY)).toBe('{}');
+  expect(await storage.readJson(KEY)).toBe('{}');
 
   await adapterWith(state, async (context) => void (await note.set(context, 'again'))).send('b').assertReply('ok');
   await adapterWith(state, async (context) => state.delete(context)).send('delete').assertReply('ok');
   // AutoSave after delete() has nothing cached, so the row stays gone.
-  expect(storage.readJson(KEY)).toBeUndefined();
+  expect(await storage.readJson(KEY)).toBeUndefined();
 });
 
 test('get() returns the turn’s cached state, undefined before load', async () => {

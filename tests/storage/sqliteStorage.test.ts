@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoSaveStateMiddleware, ConversationState, MemoryStorage, type Storage, TestAdapter, UserState } from 'botbuilder';
-import { type Database, closeDatabase, migrate, openDatabase, withBusyRetry } from '../../bot/storage/database';
-import { SqliteStorage } from '../../bot/storage/sqliteStorage';
+import { type Database, closeDatabase, openDatabase, withBusyRetry } from '../../bot/storage/sqlite/database';
+import { SqliteStorage } from '../../bot/storage/sqlite/dialogState';
 
 let dir: string;
 let file: string;
@@ -34,26 +34,6 @@ describe('database helpers', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-  });
-
-  test('migrate runs each named migration once, also across reopen', () => {
-    const db = openDatabase(file);
-    expect(migrate(db, 'test/001', 'CREATE TABLE t (x INTEGER)')).toBe(true);
-    expect(migrate(db, 'test/001', 'CREATE TABLE t (x INTEGER)')).toBe(false);
-    closeDatabase(db);
-    const again = openDatabase(file);
-    open.push(again);
-    expect(migrate(again, 'test/001', 'CREATE TABLE t (x INTEGER)')).toBe(false);
-    expect(migrate(again, 'test/002', 'ALTER TABLE t ADD COLUMN y TEXT')).toBe(true);
-    expect(again.prepare('SELECT name FROM migrations ORDER BY name').pluck().all()).toEqual(['test/001', 'test/002']);
-  });
-
-  test('a failing migration is not recorded and leaves no partial schema', () => {
-    const db = openDatabase(file);
-    open.push(db);
-    expect(() => migrate(db, 'test/bad', 'CREATE TABLE a (x); CREATE TABLE broken (')).toThrow();
-    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'a'").get()).toBeUndefined();
-    expect(migrate(db, 'test/bad', 'CREATE TABLE a (x)')).toBe(true);
   });
 
   test('withBusyRetry retries SQLITE_BUSY / SQLITE_LOCKED and returns the result', () => {

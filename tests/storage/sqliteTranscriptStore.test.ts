@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Activity, type ConversationAccount, TestAdapter, TranscriptLoggerMiddleware } from 'botbuilder';
-import { type Database, closeDatabase, openDatabase } from '../../bot/storage/database';
-import { SqliteTranscriptStore, TRANSCRIPT_PAGE_SIZE } from '../../bot/storage/sqliteTranscriptStore';
+import { type Database, closeDatabase, openDatabase } from '../../bot/storage/sqlite/database';
+import { SqliteTranscriptStore, TRANSCRIPT_PAGE_SIZE } from '../../bot/storage/sqlite/transcripts';
 
 let dir: string;
 let file: string;
@@ -151,22 +151,22 @@ describe('SqliteTranscriptStore', () => {
   test('getRecentActivities returns the last N, oldest first', async () => {
     await logMany('conv', 30);
     await logMany('other', 5);
-    const recent = store.getRecentActivities('webchat', 'conv', 3);
+    const recent = await store.getRecentActivities('webchat', 'conv', 3);
     expect(recent.map((a) => a.id)).toEqual(['conv-28', 'conv-29', 'conv-30']);
     expect(recent[0].timestamp).toBeInstanceOf(Date);
-    expect(store.getRecentActivities('webchat', 'other', 50)).toHaveLength(5);
-    expect(store.getRecentActivities('webchat', 'conv', 0)).toEqual([]);
+    expect(await store.getRecentActivities('webchat', 'other', 50)).toHaveLength(5);
+    expect(await store.getRecentActivities('webchat', 'conv', 0)).toEqual([]);
   });
 
   test('deleteOlderThan removes old activities across conversations and returns the count', async () => {
     await logMany('a', 10);
     await logMany('b', 4);
-    expect(store.deleteOlderThan(new Date(T0 + 5000))).toBe(4 + 4); // a-1..4 and b-1..4
+    expect(await store.deleteOlderThan(new Date(T0 + 5000))).toBe(4 + 4); // a-1..4 and b-1..4
     expect((await store.getTranscriptActivities('webchat', 'a')).items.map((a) => a.id)).toEqual(
       [5, 6, 7, 8, 9, 10].map((n) => `a-${n}`),
     );
     expect((await store.listTranscripts('webchat')).items.map((t) => t.id)).toEqual(['a']);
-    expect(store.deleteOlderThan(new Date(T0))).toBe(0);
+    expect(await store.deleteOlderThan(new Date(T0))).toBe(0);
   });
 
   test('transcripts survive closing and reopening the database', async () => {

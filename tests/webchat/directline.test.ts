@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKnowledge } from '../../knowledge';
-import { closeDatabase, openDatabase } from '../../bot/storage/database';
+import { closeDatabase, openDatabase } from '../../bot/storage/sqlite/database';
 import { TokenSigner } from '../../bot/webchat/tokens';
 import { type RunningBot, startBot } from '../support/botServer';
 import { http } from '../support/http';

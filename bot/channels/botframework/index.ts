@@ -1,7 +1,7 @@
 // Bot Framework (Emulator, Azure Bot Service channels): POST /api/messages in, the connector's REST API
 // out. The only place that looks at `serviceUrl`: a conversation with one can be pushed to, one without
 // (expectReplies only) cannot be reached after its turn.
-import { originOf } from '../../conversationReferences';
+import { originOf } from '../../http';
 import type { Channels } from '..';
 import { type ChannelDeps, isAuthenticatedTurn } from '../middleware';
 import type { Channel } from '../port';
@@ -31,8 +31,8 @@ export function createBotFrameworkChannel(deps: ChannelDeps, channels: Channels)
         turns,
         rateLimits,
         runTurn,
-        ownedElsewhere: (channelId, conversationId) => {
-          const owner = channels.owner(channelId, conversationId);
+        ownedElsewhere: async (channelId, conversationId) => {
+          const owner = await channels.owner(channelId, conversationId);
           return owner !== undefined && owner.channel.name !== BOT_FRAMEWORK;
         },
       }),

@@ -19,7 +19,7 @@ export interface MessagesRouteDeps {
   rateLimits: RateLimits;
   runTurn: (context: TurnContext) => Promise<void>;
   /** Whether another channel (the built-in web chat, say) owns this conversation. */
-  ownedElsewhere: (channelId: string, conversationId: string) => boolean;
+  ownedElsewhere: (channelId: string, conversationId: string) => Promise<boolean>;
 }
 
 /** Channels with their own way in (the built-in web chat in-process, messenger platforms by webhook). */
@@ -89,7 +89,7 @@ export function registerMessagesRoute(server: Server, deps: MessagesRouteDeps): 
     }
     // Azure's Web Chat (authenticated) shares the channel id of the built-in web chat: a conversation
     // another channel owns never gets a Bot Framework turn.
-    if (deps.ownedElsewhere(activity.channelId, activity.conversation.id)) {
+    if (await deps.ownedElsewhere(activity.channelId, activity.conversation.id)) {
       sendError(res, 403, 'Forbidden', 'this conversation belongs to another channel (the built-in web chat)');
       return;
     }

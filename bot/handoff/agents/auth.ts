@@ -5,7 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readSecretFile, writeSecretFile } from '../../storage/secretFile';
 import type { Request } from 'restify';
 import { type Config, parseAgentToken } from '../../config';
-import { type Database, migrate, withBusyRetry } from '../../storage/database';
+import type { AgentSessionRepo } from '../../storage/ports';
 
 export const SESSION_COOKIE = 'agent_session';
 export const SESSION_HOURS = 12;
@@ -73,18 +73,13 @@ function cookieValues(header: string | undefined, name: string): string[] {
 
 export class AgentAuth {
   private readonly agents: AgentCredential[];
-  private readonly selectSession;
-  private readonly deleteExpired;
-  private readonly insertSession;
-  private readonly deleteSession;
-  private readonly renameSessions;
   private readonly dataDir: string;
   /** Set in local mode without AGENT_TOKENS: shown at start-up. */
   readonly local?: { name: string; token: string; created: boolean };
 
   constructor(
     config: Pick<Config, 'AGENT_TOKENS' | 'localMode' | 'dataDir'>,
-    db: Database,
+    private readonly sessions: AgentSessionRepo,
     private readonly now: () => Date,
   ) {
     const pairs = [...config.AGENT_TOKENS];
@@ -93,26 +88,6 @@ export class AgentAuth {
       pairs.push({ name: this.local.name, token: this.local.token });
     }
     this.agents = pairs.map((p) => ({ name: p.name, digest: sha256(p.token) }));
-    migrate(
-      db,
-      'handoff/002-agent-sessions',
-      `CREATE TABLE handoff_agent_sessions (
-         id_digest TEXT PRIMARY KEY,
-         agent TEXT NOT NULL,
-         token_digest TEXT NOT NULL,
-         created_at TEXT NOT NULL,
-         expires_at TEXT NOT NULL
-       )`,
-    );
-    this.selectSession = db.prepare<[string], { agent: string; token_digest: string; expires_at: string }>(
-      'SELECT agent, token_digest, expires_at FROM handoff_agent_sessions WHERE id_digest = ?',
-    );
-    this.deleteExpired = db.prepare<[string]>('DELETE FROM handoff_agent_sessions WHERE expires_at <= ?');
-    this.insertSession = db.prepare<[string, string, string, string, string]>(
-      'INSERT INTO handoff_agent_sessions (id_digest, agent, token_digest, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.deleteSession = db.prepare<[string]>('DELETE FROM handoff_agent_sessions WHERE id_digest = ?');
-    this.renameSessions = db.prepare<[string, string]>('UPDATE handoff_agent_sessions SET agent = ? WHERE agent = ?');
     this.dataDir = config.dataDir;
   }
 
@@ -131,7 +106,7 @@ export class AgentAuth {
   }
 
   /** The agent and how the request proved it: a bearer token first, then the session cookie (which browsers send on their own). */
-  credentialsOf(req: Request): { agent: string; via: 'bearer' | 'cookie' } | undefined {
+  async credentialsOf(req: Request): Promise<{ agent: string; via: 'bearer' | 'cookie' } | undefined> {
     const header = req.header('authorization') ?? '';
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (bearer) {
@@ -141,17 +116,17 @@ export class AgentAuth {
     // Every session cookie is tried: one planted by another page of the site (a narrower path comes
     // first in the header) must not shadow the agent's own.
     for (const sessionId of cookieValues(req.header('cookie'), SESSION_COOKIE).slice(0, 8)) {
-      const agent = this.agentForSession(sessionId);
+      const agent = await this.agentForSession(sessionId);
       if (agent) return { agent, via: 'cookie' };
     }
     return undefined;
   }
 
-  private agentForSession(sessionId: string): string | undefined {
-    const row = this.selectSession.get(sha256(sessionId).toString('hex'));
-    if (!row || row.expires_at <= this.now().toISOString()) return undefined;
+  private async agentForSession(sessionId: string): Promise<string | undefined> {
+    const row = await this.sessions.find(sha256(sessionId).toString('hex'));
+    if (!row || row.expiresAt <= this.now().toISOString()) return undefined;
     // A token removed from AGENT_TOKENS ends the sessions signed in with it.
-    const digest = Buffer.from(row.token_digest, 'hex');
+    const digest = Buffer.from(row.tokenDigest, 'hex');
     let valid = false;
     for (const agent of this.agents) {
       if (digest.length === agent.digest.length && timingSafeEqual(digest, agent.digest) && agent.name === row.agent) valid = true;
@@ -160,21 +135,18 @@ export class AgentAuth {
   }
 
   /** Exchanges a token for a console session; returns the cookie value. */
-  signIn(token: string): { agent: string; sessionId: string; maxAgeSeconds: number } | undefined {
+  async signIn(token: string): Promise<{ agent: string; sessionId: string; maxAgeSeconds: number } | undefined> {
     const agent = this.agentForToken(token);
     if (!agent) return undefined;
     const sessionId = randomBytes(32).toString('base64url');
     const now = this.now();
     const maxAgeSeconds = SESSION_HOURS * 3600;
-    withBusyRetry(() => {
-      this.deleteExpired.run(now.toISOString());
-      this.insertSession.run(
-          sha256(sessionId).toString('hex'),
-          agent.name,
-          agent.digest.toString('hex'),
-          now.toISOString(),
-          new Date(now.getTime() + maxAgeSeconds * 1000).toISOString(),
-        );
+    await this.sessions.create({
+      idDigest: sha256(sessionId).toString('hex'),
+      agent: agent.name,
+      tokenDigest: agent.digest.toString('hex'),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + maxAgeSeconds * 1000).toISOString(),
     });
     return { agent: agent.name, sessionId, maxAgeSeconds };
   }
@@ -188,20 +160,22 @@ export class AgentAuth {
    * The local agent's display name, chosen once at first sign-in and kept in the token file; their
    * console sessions follow. False when not allowed (another agent, or a name already chosen).
    */
-  chooseName(agent: string, name: string): boolean {
+  async chooseName(agent: string, name: string): Promise<boolean> {
     const local = this.local;
     if (!local || !this.canChooseName(agent)) return false;
-    writeLocalAgentToken(this.dataDir, name, local.token);
-    for (const credential of this.agents) if (credential.name === local.name) credential.name = name;
-    withBusyRetry(() => this.renameSessions.run(name, local.name));
+    // The name is taken before the first await, so a second request cannot choose one too.
+    const from = local.name;
     local.name = name;
+    writeLocalAgentToken(this.dataDir, name, local.token);
+    for (const credential of this.agents) if (credential.name === from) credential.name = name;
+    await this.sessions.renameAgent(from, name);
     return true;
   }
 
-  signOut(req: Request): void {
+  async signOut(req: Request): Promise<void> {
     const sessionId = parseCookies(req.header('cookie')).get(SESSION_COOKIE);
     if (!sessionId) return;
-    withBusyRetry(() => this.deleteSession.run(sha256(sessionId).toString('hex')));
+    await this.sessions.delete(sha256(sessionId).toString('hex'));
   }
 
   static cookie(value: string, maxAgeSeconds: number, secure: boolean): string {

@@ -10,12 +10,14 @@ import type { Logger } from '../../logger';
 import { projectPath } from '../../../intents/paths';
 import { StaticFiles, filesIn } from '../../staticFiles';
 import { AGENT_NAME_PATTERN, AgentAuth } from './auth';
+import type { AgentDesk } from '../agentDesk';
 import type { HandoffService } from '../service';
 import type { HandoffViews } from '../views';
 import type { AgentStream } from './stream';
 
 export interface AgentRoutesDeps {
   service: HandoffService;
+  desk: AgentDesk;
   views: HandoffViews;
   stream: AgentStream;
   auth: AgentAuth;
@@ -75,7 +77,7 @@ function isSecure(req: Request): boolean {
 }
 
 export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void {
-  const { service, views, stream, auth, config, logger } = deps;
+  const { service, desk, views, stream, auth, config, logger } = deps;
   const body = jsonBody(config.BODY_LIMIT_BYTES);
   const nameSchema = z.strictObject({
     name: z.string().trim().regex(AGENT_NAME_PATTERN, 'a name of 1 to 20 characters, without : [ ] < >'),
@@ -100,7 +102,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   /** Whether the request carries an agent's credentials (and may go on); otherwise it has been answered. */
   const authenticate = async (req: Request, res: Response): Promise<boolean> => {
     if (await tooManyGuesses(req, res)) return false;
-    const credentials = auth.credentialsOf(req);
+    const credentials = await auth.credentialsOf(req);
     if (!credentials) {
       await guesses.take(clientAddress(req, config.TRUSTED_PROXIES));
       res.header('www-authenticate', 'Bearer realm="agent"');
@@ -142,7 +144,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
     }
     const parsed = signInSchema.safeParse(req.body ?? {});
     if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
-    const session = auth.signIn(parsed.data.token);
+    const session = await auth.signIn(parsed.data.token);
     if (!session) {
       logger.warn({ ip: client }, 'agent sign-in refused');
       return sendError(res, 401, 'Unauthorized', 'unknown agent token');
@@ -152,7 +154,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
     res.json({ agent: session.agent });
   });
   server.del('/api/agent/session', async (req, res) => {
-    auth.signOut(req);
+    await auth.signOut(req);
     res.header('set-cookie', AgentAuth.cookie('', 0, isSecure(req)));
     res.status(204);
     res.end();
@@ -166,17 +168,17 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   server.put('/api/agent/me', requireAgent, ...body, async (req, res) => {
     const parsed = nameSchema.safeParse(req.body ?? {});
     if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
-    if (!auth.chooseName(agentOf(req), parsed.data.name)) {
+    if (!(await auth.chooseName(agentOf(req), parsed.data.name))) {
       return sendError(res, 409, 'Conflict', 'only the generated local agent chooses a name, once (edit DATA_DIR/agent-token to change it)');
     }
-    service.renameAgent(agentOf(req), parsed.data.name);
+    await desk.renameAgent(agentOf(req), parsed.data.name);
     res.json({ agent: parsed.data.name });
   });
 
   server.get('/api/agent/queue', requireAgent, async (req, res) => {
     const missedBefore = new URLSearchParams(req.getQuery() ?? '').get('missedBefore') ?? undefined;
     if (missedBefore !== undefined && Number.isNaN(Date.parse(missedBefore))) return sendError(res, 400, 'BadRequest', 'missedBefore: expected an ISO-8601 time');
-    res.json(views.queueView({ missedBefore: missedBefore && new Date(missedBefore).toISOString() }));
+    res.json(await views.queueView({ missedBefore: missedBefore && new Date(missedBefore).toISOString() }));
   });
 
   server.get('/api/agent/canned', requireAgent, async (_req, res) => {
@@ -187,11 +189,11 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
     // A long-lived response: the handler returns at once, the stream stays open until either side closes it.
     req.socket.setTimeout(0);
     req.socket.setKeepAlive(true);
-    stream.open(agentOf(req), res);
+    await stream.open(agentOf(req), res);
   });
 
   server.post('/api/agent/conversations/:conversationId/accept', requireAgent, ...body, async (req, res) => {
-    const result = await service.accept(conversationIdOf(req), agentOf(req));
+    const result = await desk.accept(conversationIdOf(req), agentOf(req));
     if (result.status === 'conflict') return sendError(res, 409, 'Conflict', `agent ${result.agent} already accepted this conversation`);
     if (result.status === 'not_found') return sendError(res, 404, 'NotFound', 'no waiting request for this conversation');
     res.json({
@@ -206,7 +208,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   server.post('/api/agent/conversations/:conversationId/messages', requireAgent, ...body, async (req, res) => {
     const parsed = messageSchema.safeParse(req.body ?? {});
     if (!parsed.success) return sendError(res, 400, 'BadRequest', zodMessage(parsed.error));
-    const result = await service.sendAgentMessage(conversationIdOf(req), agentOf(req), parsed.data.text);
+    const result = await desk.sendAgentMessage(conversationIdOf(req), agentOf(req), parsed.data.text);
     switch (result.status) {
       case 'ok':
         res.json({ delivered: true, messageId: result.message.id, timestamp: result.message.createdAt });
@@ -241,7 +243,7 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   });
 
   server.post('/api/agent/conversations/:conversationId/close', requireAgent, ...body, async (req, res) => {
-    const result = await service.closeByAgent(conversationIdOf(req), agentOf(req));
+    const result = await desk.closeByAgent(conversationIdOf(req), agentOf(req));
     switch (result.status) {
       case 'ok':
         res.json({ closed: true, caseNumber: result.caseNumber, notified: result.notified, dismissed: result.dismissed });
@@ -256,13 +258,13 @@ export function registerAgentRoutes(server: Server, deps: AgentRoutesDeps): void
   });
 
   server.get('/api/agent/conversations/:conversationId/transcript', requireAgent, async (req, res) => {
-    const transcript = views.transcript(conversationIdOf(req));
+    const transcript = await views.transcript(conversationIdOf(req));
     if (!transcript) return sendError(res, 404, 'NotFound', 'unknown conversation');
     res.json({ conversationId: conversationIdOf(req), ...transcript });
   });
 
   server.post('/api/agent/tickets/:caseNumber/dismiss', requireAgent, ...body, async (req, res) => {
-    if (!service.dismissTicket(String(req.params?.caseNumber ?? ''))) return sendError(res, 404, 'NotFound', 'no open ticket with this case number');
+    if (!(await desk.dismissTicket(String(req.params?.caseNumber ?? '')))) return sendError(res, 404, 'NotFound', 'no open ticket with this case number');
     res.json({ dismissed: true });
   });
 }

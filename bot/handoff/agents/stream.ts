@@ -59,19 +59,23 @@ export class AgentStream {
     if (connections.count === 0 || this.queueSnapshotTimer) return;
     this.queueSnapshotTimer = setTimeout(() => {
       this.queueSnapshotTimer = undefined;
-      if (connections.count > 0) connections.broadcast('queue', this.deps.views.queueView());
+      if (connections.count === 0) return;
+      this.deps.views.queueView().then(
+        (queue) => connections.broadcast('queue', queue),
+        (error: unknown) => this.deps.logger.error({ err: (error as Error).message }, 'queue snapshot for the agents failed'),
+      );
     }, QUEUE_SNAPSHOT_MS);
   }
 
   /** Opens an agent's event stream (the agent counts as online while it is open). */
-  open(agent: string, res: ServerResponse): void {
+  async open(agent: string, res: ServerResponse): Promise<void> {
     const { connections, presence } = this.deps;
     let lease: Promise<{ leave(): Promise<void> }> | undefined;
     const client = connections.open(res, () => void lease?.then((l) => l.leave()).catch(() => undefined));
     lease = presence.connect(agent);
     const online = presence.online();
     connections.send(client, 'hello', { agent, agentsOnline: online.length, agents: online });
-    connections.send(client, 'queue', this.deps.views.queueView());
+    connections.send(client, 'queue', await this.deps.views.queueView());
   }
 
   close(): void {

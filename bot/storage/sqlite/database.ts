@@ -1,14 +1,15 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { migrateDatabase } from './migrate';
 
 export type Database = BetterSqlite3.Database;
 
 /**
- * Opens (creating if needed) the bot's SQLite file with the settings every module relies on.
- * `:memory:` is accepted for throwaway databases.
+ * Opens (creating if needed) the bot's SQLite file with the settings every module relies on, and brings
+ * its schema to the newest version (unless `migrate` is false). `:memory:` is accepted for throwaway databases.
  */
-export function openDatabase(file: string): Database {
+export function openDatabase(file: string, { migrate = true }: { migrate?: boolean } = {}): Database {
   // Seller conversations and agent sessions: readable by the bot's own user only.
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const db = new BetterSqlite3(file);
@@ -30,25 +31,8 @@ export function openDatabase(file: string): Database {
   // A second process (CLI, worker) may hold the write lock briefly; wait instead of failing.
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  if (migrate) migrateDatabase(db);
   return db;
-}
-
-/**
- * Runs `sql` once per database, recorded under `name` in the `migrations` table.
- * Modules own their tables and call this with names like `'handoff/001-create'`.
- * Returns true when the migration ran now, false when it had already been applied.
- */
-export function migrate(db: Database, name: string, sql: string): boolean {
-  db.exec('CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const apply = db.transaction((): boolean => {
-    if (db.prepare('SELECT 1 FROM migrations WHERE name = ?').get(name)) return false;
-    db.exec(sql);
-    db.prepare('INSERT INTO migrations (name, applied_at) VALUES (?, ?)').run(name, new Date().toISOString());
-    return true;
-  });
-  // IMMEDIATE takes the write lock before the check, so two processes starting together
-  // cannot both decide to apply the same migration.
-  return apply.immediate();
 }
 
 const BUSY_CODE = /^SQLITE_(BUSY|LOCKED)(_|$)/;

@@ -1,28 +1,15 @@
-// Durable state of the human handoff: sessions (the queue, live chats, missed requests), offline
+// Durable state of the human handoff in SQLite: sessions (the queue, live chats, missed requests), offline
 // tickets and the agents' messages. Every change is one SQLite statement or transaction, so a crash
 // (SIGKILL included) at any point leaves a consistent queue behind.
 import { randomInt } from 'node:crypto';
-import type { Language } from '../../knowledge/schema';
 import type { Statement } from 'better-sqlite3';
-import { type Database, migrate, withBusyRetry } from '../storage/database';
-import { type AgentMessage, type AttachmentInfo, type ClosedBy, type Session, type SessionReason, type SessionStatus, type SessionSummary, type Ticket, canTransition, sourcesOf } from './model';
-import { type AgentMessageRow, CASE_ALPHABET, MIGRATION, SESSION_COLUMNS, type SessionRow, type TicketRow, toAgentMessage, toSession, toTicket } from './storeRows';
+import type { Language } from '../../../knowledge/schema';
+import { type AgentMessage, type AttachmentInfo, type ClosedBy, type Session, type SessionStatus, type Ticket, canTransition, sourcesOf } from '../../handoff/model';
+import type { HandoffRepo, NewSession, SessionChanges } from '../ports';
+import { type Database, withBusyRetry } from './database';
+import { type AgentMessageRow, CASE_ALPHABET, SESSION_COLUMNS, type SessionRow, type TicketRow, toAgentMessage, toSession, toTicket } from './handoffRows';
 
-export interface NewSession {
-  conversationId: string;
-  channelId: string;
-  reason: SessionReason;
-  language: Language;
-  queuedAt: string;
-  summary: SessionSummary;
-  estimateMinutes: number;
-  /** The seller's position when queued (so the first update only comes when it improves). */
-  position: number;
-  status?: 'waiting' | 'active';
-  agent?: string;
-}
-
-export class HandoffStore {
+export class SqliteHandoffStore implements HandoffRepo {
   /** Prepared once per SQL text: preparing is a measurable share of a turn when done per message. */
   private readonly statements = new Map<string, Statement>();
 
@@ -35,9 +22,7 @@ export class HandoffStore {
     return statement as unknown as Statement<P, R>;
   }
 
-  constructor(private readonly db: Database) {
-    migrate(db, 'handoff/001-create', MIGRATION);
-  }
+  constructor(private readonly db: Database) {}
 
   /** "CS-260501-7K3Q": the date in the support time zone and four unambiguous characters. */
   private newCaseNumber(datePart: string): string {
@@ -58,9 +43,9 @@ export class HandoffStore {
    * Queues (or, for an answered ticket, opens) a session. Older missed sessions of the conversation are
    * superseded by the new request. Returns undefined when the conversation already has an open session.
    */
-  createSession(input: NewSession, caseDate: string): Session | undefined {
+  async createSession(input: NewSession, caseDate: string): Promise<Session | undefined> {
     const run = this.db.transaction((): Session | undefined => {
-      if (this.openSession(input.conversationId)) return undefined;
+      if (this.findOpen(input.conversationId)) return undefined;
       this
         .prepare(`UPDATE handoff_sessions SET status = 'closed', closed_by = 'superseded', closed_at = ? WHERE conversation_id = ? AND status = 'missed'`)
         .run(input.queuedAt, input.conversationId);
@@ -86,18 +71,26 @@ export class HandoffStore {
           estimateMinutes: input.estimateMinutes,
           position: input.position,
         });
-      return this.session(Number(info.lastInsertRowid));
+      return this.findSession(Number(info.lastInsertRowid));
     });
     return withBusyRetry(() => run.immediate());
   }
 
-  session(id: number): Session | undefined {
+  async session(id: number): Promise<Session | undefined> {
+    return this.findSession(id);
+  }
+
+  private findSession(id: number): Session | undefined {
     const row = this.prepare<[number], SessionRow>('SELECT * FROM handoff_sessions WHERE id = ?').get(id);
     return row ? toSession(row) : undefined;
   }
 
   /** The waiting or active session of a conversation. */
-  openSession(conversationId: string): Session | undefined {
+  async openSession(conversationId: string): Promise<Session | undefined> {
+    return this.findOpen(conversationId);
+  }
+
+  private findOpen(conversationId: string): Session | undefined {
     const row = this
       .prepare<[string], SessionRow>(`SELECT * FROM handoff_sessions WHERE conversation_id = ? AND status IN ('waiting', 'active')`)
       .get(conversationId);
@@ -105,7 +98,7 @@ export class HandoffStore {
   }
 
   /** The conversation's most recent session, whatever its status. */
-  latestSession(conversationId: string): Session | undefined {
+  async latestSession(conversationId: string): Promise<Session | undefined> {
     const row = this
       .prepare<[string], SessionRow>('SELECT * FROM handoff_sessions WHERE conversation_id = ? ORDER BY id DESC LIMIT 1')
       .get(conversationId);
@@ -113,14 +106,14 @@ export class HandoffStore {
   }
 
   /** Oldest first: index + 1 is the position. */
-  waiting(): Session[] {
+  async waiting(): Promise<Session[]> {
     return this
       .prepare<[], SessionRow>(`SELECT * FROM handoff_sessions WHERE status = 'waiting' ORDER BY queued_at, id`)
       .all()
       .map(toSession);
   }
 
-  active(): Session[] {
+  async active(): Promise<Session[]> {
     return this
       .prepare<[], SessionRow>(`SELECT * FROM handoff_sessions WHERE status = 'active' ORDER BY accepted_at, id`)
       .all()
@@ -128,7 +121,7 @@ export class HandoffStore {
   }
 
   /** Newest first; `before` (a queued_at) gives the page after the one that ended there. */
-  missed(since: string, limit = 100, before = '9999'): Session[] {
+  async missed(since: string, limit = 100, before = '9999'): Promise<Session[]> {
     return this
       .prepare<[string, string, number], SessionRow>(
         `SELECT * FROM handoff_sessions WHERE status = 'missed' AND queued_at >= ? AND queued_at < ? ORDER BY queued_at DESC, id DESC LIMIT ?`,
@@ -137,7 +130,7 @@ export class HandoffStore {
       .map(toSession);
   }
 
-  position(session: Session): number {
+  async position(session: Session): Promise<number> {
     const row = this
       .prepare<[string, string, number], { ahead: number }>(
         `SELECT COUNT(*) AS ahead FROM handoff_sessions WHERE status = 'waiting' AND (queued_at < ? OR (queued_at = ? AND id < ?))`,
@@ -163,19 +156,19 @@ export class HandoffStore {
   }
 
   /** → active for `agent` (from waiting or missed). */
-  accept(id: number, agent: string, at: string, expected: readonly SessionStatus[] = sourcesOf('active')): boolean {
+  async accept(id: number, agent: string, at: string, expected: readonly SessionStatus[] = sourcesOf('active')): Promise<boolean> {
     return this.moveTo(id, 'active', 'agent = ?, accepted_at = ?', [agent, at], expected);
   }
 
-  close(id: number, by: ClosedBy, at: string, expected: readonly SessionStatus[] = sourcesOf('closed')): boolean {
+  async close(id: number, by: ClosedBy, at: string, expected: readonly SessionStatus[] = sourcesOf('closed')): Promise<boolean> {
     return this.moveTo(id, 'closed', 'closed_by = ?, closed_at = ?', [by, at], expected);
   }
 
-  markMissed(id: number, at: string, expected: readonly SessionStatus[] = sourcesOf('missed')): boolean {
+  async markMissed(id: number, at: string, expected: readonly SessionStatus[] = sourcesOf('missed')): Promise<boolean> {
     return this.moveTo(id, 'missed', 'closed_at = ?', [at], expected);
   }
 
-  update(id: number, changes: Partial<Pick<Session, 'lastNotifiedPosition' | 'lastNotifiedAt' | 'waitExceededNotified' | 'sellerAcked' | 'protocol' | 'summary' | 'language'>>): void {
+  async update(id: number, changes: SessionChanges): Promise<void> {
     const sets: string[] = [];
     const values: unknown[] = [];
     for (const [key, value] of Object.entries(changes)) {
@@ -189,7 +182,7 @@ export class HandoffStore {
   }
 
   /** Minutes agents spent on the last `limit` chats they finished (for the wait estimate). */
-  recentHandlingMinutes(limit = 20): number[] {
+  async recentHandlingMinutes(limit = 20): Promise<number[]> {
     return this
       .prepare<[number], { minutes: number }>(
         `SELECT (julianday(closed_at) - julianday(accepted_at)) * 1440 AS minutes FROM handoff_sessions
@@ -202,7 +195,7 @@ export class HandoffStore {
   }
 
   /** Whether the hub has ever seen this conversation (a session or a ticket). */
-  knows(conversationId: string): boolean {
+  async knows(conversationId: string): Promise<boolean> {
     return Boolean(
       this.prepare('SELECT 1 FROM handoff_sessions WHERE conversation_id = ? LIMIT 1').get(conversationId) ??
         this.prepare(`SELECT 1 FROM handoff_tickets WHERE conversation_id = ? AND status <> 'draft' LIMIT 1`).get(conversationId),
@@ -212,69 +205,73 @@ export class HandoffStore {
   // ---- offline tickets --------------------------------------------------------------------------
 
   /** Outside hours the seller's next message becomes a ticket: this remembers that we asked for it. */
-  createDraftTicket(conversationId: string, channelId: string, language: Language, at: string, caseDate: string): Ticket {
+  async createDraftTicket(conversationId: string, channelId: string, language: Language, at: string, caseDate: string): Promise<Ticket> {
     const run = this.db.transaction(() => {
       this.prepare(`DELETE FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft'`).run(conversationId);
       const info = this
         .prepare(`INSERT INTO handoff_tickets (conversation_id, channel_id, status, language, case_number, created_at) VALUES (?, ?, 'draft', ?, ?, ?)`)
         .run(conversationId, channelId, language, this.newCaseNumber(caseDate), at);
-      return this.ticketById(Number(info.lastInsertRowid))!;
+      return this.findTicket(Number(info.lastInsertRowid))!;
     });
     return withBusyRetry(() => run.immediate());
   }
 
-  draftTicket(conversationId: string): Ticket | undefined {
+  async draftTicket(conversationId: string): Promise<Ticket | undefined> {
     const row = this
       .prepare<[string], TicketRow>(`SELECT * FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft' ORDER BY id DESC LIMIT 1`)
       .get(conversationId);
     return row ? toTicket(row) : undefined;
   }
 
-  deleteDraftTickets(conversationId: string): void {
+  async deleteDraftTickets(conversationId: string): Promise<void> {
     withBusyRetry(() => this.prepare(`DELETE FROM handoff_tickets WHERE conversation_id = ? AND status = 'draft'`).run(conversationId));
   }
 
-  deleteDraftsBefore(at: string): void {
+  async deleteDraftsBefore(at: string): Promise<void> {
     withBusyRetry(() => this.prepare(`DELETE FROM handoff_tickets WHERE status = 'draft' AND created_at < ?`).run(at));
   }
 
-  saveTicket(id: number, text: string, attachments: AttachmentInfo[], at: string): Ticket | undefined {
+  async saveTicket(id: number, text: string, attachments: AttachmentInfo[], at: string): Promise<Ticket | undefined> {
     const changed = withBusyRetry(
       () =>
         this
           .prepare(`UPDATE handoff_tickets SET status = 'open', text = ?, attachments = ?, saved_at = ? WHERE id = ? AND status = 'draft'`)
           .run(text, JSON.stringify(attachments), at, id).changes,
     );
-    return changed ? this.ticketById(id) : undefined;
+    return changed ? this.findTicket(id) : undefined;
   }
 
-  ticketById(id: number): Ticket | undefined {
+  async ticketById(id: number): Promise<Ticket | undefined> {
+    return this.findTicket(id);
+  }
+
+  private findTicket(id: number): Ticket | undefined {
     const row = this.prepare<[number], TicketRow>('SELECT * FROM handoff_tickets WHERE id = ?').get(id);
     return row ? toTicket(row) : undefined;
   }
 
-  ticketByCase(caseNumber: string): Ticket | undefined {
+  async ticketByCase(caseNumber: string): Promise<Ticket | undefined> {
     const row = this.prepare<[string], TicketRow>(`SELECT * FROM handoff_tickets WHERE case_number = ? AND status <> 'draft'`).get(caseNumber);
     return row ? toTicket(row) : undefined;
   }
 
-  openTickets(): Ticket[] {
+  async openTickets(): Promise<Ticket[]> {
     return this.prepare<[], TicketRow>(`SELECT * FROM handoff_tickets WHERE status = 'open' ORDER BY saved_at, id`).all().map(toTicket);
   }
 
-  openTicketsOf(conversationId: string): Ticket[] {
+  async openTicketsOf(conversationId: string): Promise<Ticket[]> {
     return this
       .prepare<[string], TicketRow>(`SELECT * FROM handoff_tickets WHERE conversation_id = ? AND status = 'open' ORDER BY id`)
       .all(conversationId)
       .map(toTicket);
   }
 
-  setTicketStatus(id: number, status: 'answered' | 'dismissed'): boolean {
+  async setTicketStatus(id: number, status: 'answered' | 'dismissed'): Promise<boolean> {
     return withBusyRetry(() => this.prepare(`UPDATE handoff_tickets SET status = ? WHERE id = ? AND status = 'open'`).run(status, id).changes === 1);
   }
 
   /** Retention (TRANSCRIPT_RETENTION_DAYS): finished sessions, handled tickets and agent messages before `cutoff`. */
-  purgeBefore(cutoff: Date): number {
+  async purgeBefore(cutoff: Date): Promise<number> {
     const at = cutoff.toISOString(); // the columns hold ISO-8601 UTC text, which sorts as time
     const run = this.db.transaction(() => {
       let n = this.prepare(`DELETE FROM handoff_sessions WHERE status = 'closed' AND closed_at < ?`).run(at).changes;
@@ -289,29 +286,33 @@ export class HandoffStore {
   // ---- agent messages ---------------------------------------------------------------------------
 
   /** Live chats of an agent who chose a new name; returns how many. */
-  renameActiveAgent(from: string, to: string): number {
+  async renameActiveAgent(from: string, to: string): Promise<number> {
     return withBusyRetry(() => this.prepare(`UPDATE handoff_sessions SET agent = ? WHERE agent = ? AND status = 'active'`).run(to, from).changes);
   }
 
-  addAgentMessage(conversationId: string, sessionId: number | null, agent: string, text: string, at: string): AgentMessage {
+  async addAgentMessage(conversationId: string, sessionId: number | null, agent: string, text: string, at: string): Promise<AgentMessage> {
     const info = withBusyRetry(() =>
       this
         .prepare('INSERT INTO handoff_agent_messages (conversation_id, session_id, agent, text, created_at, delivered) VALUES (?, ?, ?, ?, ?, 0)')
         .run(conversationId, sessionId, agent, text, at),
     );
-    return this.agentMessage(Number(info.lastInsertRowid))!;
+    return this.findAgentMessage(Number(info.lastInsertRowid))!;
   }
 
-  markDelivered(id: number): void {
+  async markDelivered(id: number): Promise<void> {
     withBusyRetry(() => this.prepare('UPDATE handoff_agent_messages SET delivered = 1 WHERE id = ?').run(id));
   }
 
-  agentMessage(id: number): AgentMessage | undefined {
+  async agentMessage(id: number): Promise<AgentMessage | undefined> {
+    return this.findAgentMessage(id);
+  }
+
+  private findAgentMessage(id: number): AgentMessage | undefined {
     const row = this.prepare<[number], AgentMessageRow>('SELECT * FROM handoff_agent_messages WHERE id = ?').get(id);
     return row ? toAgentMessage(row) : undefined;
   }
 
-  agentMessages(conversationId: string): AgentMessage[] {
+  async agentMessages(conversationId: string): Promise<AgentMessage[]> {
     return this
       .prepare<[string], AgentMessageRow>('SELECT * FROM handoff_agent_messages WHERE conversation_id = ? ORDER BY id')
       .all(conversationId)

@@ -1,81 +1,12 @@
-// The durable outbox table: every activity the bot posts to a channel (replies a channel takes by push,
+// The durable outbox table in SQLite: every activity the bot posts to a channel (replies a channel takes by push,
 // proactive messages such as the agents') is written here first and deleted once the channel took it.
 // Rows carry the channel's name and its opaque JSON address. Rows of a conversation are delivered in `id`
 // order; only the oldest pending row of a conversation (its head) decides when it is retried, and a held
 // head (reach `next-message`) is never retried: the channel takes held rows in the seller's next turn.
-import { type Database, migrate, withBusyRetry } from '../storage/database';
-import { webChatServiceUrlsSql } from '../webchat/store';
+import type { NewOutboxRow, OutboxRepo, OutboxRow } from '../ports';
+import { type Database, withBusyRetry } from './database';
 
-export type OutboxStatus = 'pending' | 'failed';
-
-export interface OutboxRow {
-  id: number;
-  conversation_id: string;
-  channel_id: string;
-  /** The channel (bot/channels) that delivers the row, and its address there (JSON). */
-  channel: string;
-  address: string;
-  /** 1: kept until the seller's next message (reach `next-message`), never retried on a timer. */
-  held: number;
-  /** Stable id sent as the activity's `id` on every attempt, so a channel can drop a repeat. */
-  activity_id: string;
-  activity: string;
-  status: OutboxStatus;
-  attempts: number;
-  /** Epoch milliseconds. */
-  next_attempt_at: number;
-  last_error: string | null;
-  /** Epoch milliseconds. */
-  created_at: number;
-}
-
-export interface NewOutboxRow {
-  conversationId: string;
-  channelId: string;
-  channel: string;
-  address: string;
-  held?: boolean;
-  activityId: string;
-  activity: string;
-  createdAt: number;
-}
-
-const MIGRATION = `
-CREATE TABLE outbox_messages (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  conversation_id TEXT NOT NULL,
-  channel_id TEXT NOT NULL,
-  service_url TEXT NOT NULL,
-  audience TEXT,
-  activity_id TEXT NOT NULL UNIQUE,
-  activity TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER NOT NULL,
-  last_error TEXT,
-  created_at INTEGER NOT NULL
-);
-CREATE INDEX outbox_messages_conversation ON outbox_messages (conversation_id, status, id);
-CREATE INDEX outbox_messages_due ON outbox_messages (status, next_attempt_at);
-`;
-
-/**
- * Rows from before the channel port: the built-in web chat's (its own serviceUrls) become `webchat` rows
- * addressed by conversation, every other one a `botframework` row addressed by serviceUrl and audience.
- */
-const channelColumns = (db: Database) => `
-ALTER TABLE outbox_messages ADD COLUMN channel TEXT NOT NULL DEFAULT '';
-ALTER TABLE outbox_messages ADD COLUMN address TEXT NOT NULL DEFAULT '{}';
-ALTER TABLE outbox_messages ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
-UPDATE outbox_messages SET channel = 'webchat', address = json_object('conversationId', conversation_id)
-  WHERE channel_id = 'webchat' AND service_url IN (${webChatServiceUrlsSql(db)});
-UPDATE outbox_messages SET channel = 'botframework', address = json_object('serviceUrl', service_url, 'audience', audience)
-  WHERE channel = '';
-DROP INDEX outbox_messages_conversation;
-CREATE INDEX outbox_messages_conversation ON outbox_messages (channel, conversation_id, status, id);
-`;
-
-export class OutboxStore {
+export class SqliteOutbox implements OutboxRepo {
   private readonly insertRow;
   private readonly selectHead;
   private readonly selectHeld;
@@ -90,8 +21,6 @@ export class OutboxStore {
   private readonly deleteFailedBefore;
 
   constructor(private readonly db: Database) {
-    migrate(db, 'outbox/001-create', MIGRATION);
-    migrate(db, 'outbox/002-channel-address', channelColumns(db));
     // service_url (NOT NULL) and audience are the columns of before the channel port, no longer written.
     this.insertRow = db.prepare<Omit<NewOutboxRow, 'held'> & { held: number }>(
       `INSERT INTO outbox_messages (conversation_id, channel_id, channel, address, held, service_url, activity_id, activity, next_attempt_at, created_at)
@@ -132,43 +61,43 @@ export class OutboxStore {
   }
 
   /** Adds the rows in one transaction (in order); returns their ids. */
-  add(rows: NewOutboxRow[]): number[] {
+  async add(rows: NewOutboxRow[]): Promise<number[]> {
     return withBusyRetry(() => this.insertAll.immediate(rows));
   }
 
-  head(channel: string, conversationId: string): OutboxRow | undefined {
+  async head(channel: string, conversationId: string): Promise<OutboxRow | undefined> {
     return this.selectHead.get(channel, conversationId);
   }
 
   /** Removes and returns the conversation's held rows, oldest first (the channel delivers them in a turn). */
-  takeHeld(channel: string, conversationId: string): OutboxRow[] {
+  async takeHeld(channel: string, conversationId: string): Promise<OutboxRow[]> {
     const rows = this.selectHeld.all(channel, conversationId);
     if (rows.length > 0) withBusyRetry(() => this.takeAll.immediate(rows.map((r) => r.id)));
     return rows;
   }
 
-  delivered(id: number): void {
+  async delivered(id: number): Promise<void> {
     withBusyRetry(() => this.deleteRow.run(id));
   }
 
-  retry(id: number, nextAttemptAt: number, error: string): void {
+  async retry(id: number, nextAttemptAt: number, error: string): Promise<void> {
     withBusyRetry(() => this.retryLater.run(nextAttemptAt, error.slice(0, 500), id));
   }
 
-  fail(id: number, error: string): void {
+  async fail(id: number, error: string): Promise<void> {
     withBusyRetry(() => this.giveUp.run(error.slice(0, 500), id));
   }
 
-  dueConversations(now: number, limit: number): { channel: string; conversationId: string }[] {
+  async dueConversations(now: number, limit: number): Promise<{ channel: string; conversationId: string }[]> {
     return this.selectDueHeads.all(now, limit).map((r) => ({ channel: r.channel, conversationId: r.conversation_id }));
   }
 
-  pendingActivityIds(conversationId: string): string[] {
+  async pendingActivityIds(conversationId: string): Promise<string[]> {
     return this.selectPendingIds.all(conversationId);
   }
 
   /** Undelivered rows per channel address (read once, for the per-address cap of unauthenticated traffic). */
-  pendingByAddress(): { channel: string; address: string; n: number }[] {
+  async pendingByAddress(): Promise<{ channel: string; address: string; n: number }[]> {
     return this.db
       .prepare<[], { channel: string; address: string; n: number }>(
         `SELECT channel, address, COUNT(*) AS n FROM outbox_messages WHERE status = 'pending' GROUP BY channel, address`,
@@ -176,12 +105,12 @@ export class OutboxStore {
       .all();
   }
 
-  pendingCounts(): Map<string, number> {
+  async pendingCounts(): Promise<Map<string, number>> {
     return new Map(this.countPendingByConversation.all().map((r) => [r.conversation_id, r.n]));
   }
 
   /** Retention: rows given up on (kept for the record) created before `cutoff`. */
-  purgeFailedBefore(cutoff: Date): number {
+  async purgeFailedBefore(cutoff: Date): Promise<number> {
     return withBusyRetry(() => this.deleteFailedBefore.run(cutoff.getTime()).changes);
   }
 }

@@ -1,67 +1,19 @@
-// The last known reference of every conversation, kept durably so the bot (and an agent) can write to
-// a seller later, after a restart too. Keyed by (channel id, conversation): two channels may use the same
+// The last known reference of every conversation in SQLite, kept durably so the bot (and an agent) can
+// write to a seller later, after a restart too. Keyed by (channel id, conversation): two channels may use the same
 // id. Each row names the channel (bot/channels) that owns the conversation and delivers to it.
 import type { ConversationReference } from 'botbuilder';
-import { type Database, migrate, withBusyRetry } from './storage/database';
-import { webChatServiceUrlsSql } from './webchat/store';
+import type { ReferenceRepo, StoredReference } from '../ports';
+import { type Database, withBusyRetry } from './database';
 
 /** How many conversations' last saved reference are remembered to skip rewriting an unchanged one. */
 const REMEMBERED = 10000;
 
-/** "http://127.0.0.1:4299" for any URL on that origin; '' when there is none. */
-export function originOf(url: unknown): string {
-  if (typeof url !== 'string' || !url) return '';
-  try {
-    return new URL(url).origin;
-  } catch {
-    return '';
-  }
-}
-
-export class ConversationReferences {
+export class SqliteReferences implements ReferenceRepo {
   private readonly upsert;
   private readonly lastSaved = new Map<string, string>();
   private readonly select;
 
   constructor(db: Database) {
-    migrate(
-      db,
-      'conversation-references/001-create',
-      `CREATE TABLE conversation_references (
-         conversation_id TEXT PRIMARY KEY,
-         reference TEXT NOT NULL,
-         updated_at TEXT NOT NULL
-       )`,
-    );
-    // Rows written before the channel was part of the key get the channel their reference names.
-    db.function('url_origin', { deterministic: true }, (url: unknown) => originOf(url));
-    migrate(
-      db,
-      'conversation-references/002-channel-key',
-      `CREATE TABLE conversation_references_by_channel (
-         channel_id TEXT NOT NULL,
-         conversation_id TEXT NOT NULL,
-         service_origin TEXT NOT NULL,
-         reference TEXT NOT NULL,
-         updated_at TEXT NOT NULL,
-         PRIMARY KEY (channel_id, conversation_id)
-       );
-       INSERT INTO conversation_references_by_channel (channel_id, conversation_id, service_origin, reference, updated_at)
-         SELECT COALESCE(json_extract(reference, '$.channelId'), ''), conversation_id,
-                url_origin(json_extract(reference, '$.serviceUrl')), reference, updated_at
-         FROM conversation_references;
-       DROP TABLE conversation_references;
-       ALTER TABLE conversation_references_by_channel RENAME TO conversation_references;`,
-    );
-    // Rows from before the channel port: the built-in web chat's serviceUrls are its own, the rest Bot Framework's.
-    migrate(
-      db,
-      'conversation-references/003-owning-channel',
-      `ALTER TABLE conversation_references ADD COLUMN channel TEXT NOT NULL DEFAULT '';
-       UPDATE conversation_references SET channel = CASE
-         WHEN channel_id = 'webchat' AND json_extract(reference, '$.serviceUrl') IN (${webChatServiceUrlsSql(db)}) THEN 'webchat'
-         ELSE 'botframework' END;`,
-    );
     // An unauthenticated activity may not move a conversation to another origin (a takeover): the
     // update is skipped, and save() says so, without a read before every write.
     this.upsert = db.prepare<{ channelId: string; conversationId: string; channel: string; origin: string; reference: string; at: string; trusted: number }>(
@@ -81,10 +33,10 @@ export class ConversationReferences {
    * Saves the reference; false when it was refused: an untrusted activity (no Bot Framework
    * authentication) naming another origin (Channel.originOf: a serviceUrl's) than the one stored.
    */
-  save(
+  async save(
     reference: Partial<ConversationReference>,
     { trusted = true, channel = 'botframework', origin = '' }: { trusted?: boolean; channel?: string; origin?: string } = {},
-  ): boolean {
+  ): Promise<boolean> {
     const id = reference.conversation?.id;
     if (!id) return true;
     const channelId = reference.channelId ?? '';
@@ -113,12 +65,12 @@ export class ConversationReferences {
     return true;
   }
 
-  get(channelId: string, conversationId: string): Partial<ConversationReference> | undefined {
-    return this.lookup(channelId, conversationId)?.reference;
+  async get(channelId: string, conversationId: string): Promise<Partial<ConversationReference> | undefined> {
+    return (await this.lookup(channelId, conversationId))?.reference;
   }
 
   /** The reference with the name of the channel that owns the conversation. */
-  lookup(channelId: string, conversationId: string): { channel: string; reference: Partial<ConversationReference> } | undefined {
+  async lookup(channelId: string, conversationId: string): Promise<StoredReference | undefined> {
     const row = this.select.get(channelId, conversationId);
     return row ? { channel: row.channel, reference: JSON.parse(row.reference) as Partial<ConversationReference> } : undefined;
   }

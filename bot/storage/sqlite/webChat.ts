@@ -1,87 +1,15 @@
-// Durable state of the built-in Direct Line: conversations, each conversation's activity list (the
-// watermark is the position in that list) and uploaded files. All in the bot's SQLite file, so a
-// restart keeps every open conversation where it was.
-import { type Database, migrate, withBusyRetry } from '../storage/database';
+// Durable state of the built-in Direct Line in SQLite: conversations, each conversation's activity list
+// (the watermark is the position in that list) and uploaded files, so a restart keeps every open
+// conversation where it was.
+import { type ConversationRow, type StoredActivity, type UploadRow, type WebChatRepo, activityId } from '../ports';
+import { type Database, withBusyRetry } from './database';
 
-export interface ConversationRow {
-  id: string;
-  userId: string;
-  locale: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  lastSeq: number;
-}
-
-export interface UploadRow {
-  id: string;
-  conversationId: string;
-  name: string;
-  contentType: string;
-  size: number;
-  file: string;
-  createdAt: string;
-}
-
-export interface StoredActivity {
-  seq: number;
-  activity: Record<string, unknown>;
-}
-
-/** Direct Line activity ids look like `<conversationId>|0000012`; the number is the watermark. */
-export function activityId(conversationId: string, seq: number): string {
-  return `${conversationId}|${String(seq).padStart(7, '0')}`;
-}
-
-/**
- * For migrations of other tables: a query of every serviceUrl the web chat gave the bot before the
- * channel port (its rows there are the web chat's). service_url is no longer written.
- */
-export function webChatServiceUrlsSql(db: Database): string {
-  const exists = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'webchat_conversations'`).get();
-  return exists ? 'SELECT service_url FROM webchat_conversations WHERE service_url IS NOT NULL' : 'SELECT NULL WHERE 0';
-}
-
-export class WebChatStore {
+export class SqliteWebChat implements WebChatRepo {
   private readonly statements;
   /** append's transaction, built once (not for every message, reply and typing indicator). */
   private readonly appendTransaction;
 
   constructor(private readonly db: Database) {
-    migrate(
-      db,
-      'webchat/001-create',
-      `CREATE TABLE webchat_conversations (
-         id TEXT PRIMARY KEY,
-         user_id TEXT NOT NULL,
-         locale TEXT,
-         service_url TEXT,
-         created_at TEXT NOT NULL,
-         started_at TEXT,
-         ended_at TEXT,
-         last_seq INTEGER NOT NULL DEFAULT 0,
-         updated_at TEXT NOT NULL
-       );
-       CREATE INDEX webchat_conversations_updated ON webchat_conversations (updated_at);
-       CREATE TABLE webchat_activities (
-         conversation_id TEXT NOT NULL REFERENCES webchat_conversations (id) ON DELETE CASCADE,
-         seq INTEGER NOT NULL,
-         type TEXT NOT NULL,
-         activity TEXT NOT NULL,
-         created_at TEXT NOT NULL,
-         PRIMARY KEY (conversation_id, seq)
-       ) WITHOUT ROWID;
-       CREATE TABLE webchat_uploads (
-         id TEXT PRIMARY KEY,
-         conversation_id TEXT NOT NULL REFERENCES webchat_conversations (id) ON DELETE CASCADE,
-         name TEXT NOT NULL,
-         content_type TEXT NOT NULL,
-         size INTEGER NOT NULL,
-         file TEXT NOT NULL,
-         created_at TEXT NOT NULL
-       );
-       CREATE INDEX webchat_uploads_conversation ON webchat_uploads (conversation_id);`,
-    );
     this.statements = {
       insertConversation: db.prepare(
         `INSERT INTO webchat_conversations (id, user_id, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
@@ -114,12 +42,12 @@ export class WebChatStore {
     });
   }
 
-  createConversation(id: string, userId: string, locale: string | undefined, now: Date): void {
+  async createConversation(id: string, userId: string, locale: string | undefined, now: Date): Promise<void> {
     const at = now.toISOString();
     withBusyRetry(() => this.statements.insertConversation.run(id, userId, locale ?? null, at, at));
   }
 
-  getConversation(id: string): ConversationRow | undefined {
+  async getConversation(id: string): Promise<ConversationRow | undefined> {
     const row = this.statements.getConversation.get(id);
     if (!row) return undefined;
     return {
@@ -134,7 +62,7 @@ export class WebChatStore {
   }
 
   /** True the first time only: the caller then tells the bot that the seller joined. */
-  markStarted(id: string, locale: string | undefined, now: Date): boolean {
+  async markStarted(id: string, locale: string | undefined, now: Date): Promise<boolean> {
     return withBusyRetry(() => this.statements.markStarted.run(now.toISOString(), locale ?? null, id).changes === 1);
   }
 
@@ -142,37 +70,37 @@ export class WebChatStore {
    * Appends an activity, giving it the next watermark position, its Direct Line id and a server
    * timestamp. Returns undefined when the conversation is unknown or ended.
    */
-  append(conversationId: string, activity: Record<string, unknown>, now: Date): StoredActivity | undefined {
+  async append(conversationId: string, activity: Record<string, unknown>, now: Date): Promise<StoredActivity | undefined> {
     const at = now.toISOString();
     return withBusyRetry(() => this.appendTransaction.immediate(conversationId, activity, at));
   }
 
-  activitiesAfter(conversationId: string, watermark: number, limit = 100): StoredActivity[] {
+  async activitiesAfter(conversationId: string, watermark: number, limit = 100): Promise<StoredActivity[]> {
     return this.statements.activitiesAfter
       .all(conversationId, watermark, limit)
       .map((r) => ({ seq: r.seq, activity: JSON.parse(r.activity) as Record<string, unknown> }));
   }
 
-  getActivity(conversationId: string, seq: number): Record<string, unknown> | undefined {
+  async getActivity(conversationId: string, seq: number): Promise<Record<string, unknown> | undefined> {
     const row = this.statements.getActivity.get(conversationId, seq);
     return row ? (JSON.parse(row.activity) as Record<string, unknown>) : undefined;
   }
 
   /** Whether `id` names an activity in this conversation's list. */
-  hasActivity(conversationId: string, id: string): boolean {
+  async hasActivity(conversationId: string, id: string): Promise<boolean> {
     const prefix = `${conversationId}|`;
     if (!id.startsWith(prefix)) return false;
     const seq = Number(id.slice(prefix.length));
     return Number.isInteger(seq) && seq > 0 && this.statements.hasActivity.get(conversationId, seq) !== undefined;
   }
 
-  addUpload(upload: UploadRow): void {
+  async addUpload(upload: UploadRow): Promise<void> {
     withBusyRetry(() =>
       this.statements.insertUpload.run(upload.id, upload.conversationId, upload.name, upload.contentType, upload.size, upload.file, upload.createdAt),
     );
   }
 
-  getUpload(id: string): UploadRow | undefined {
+  async getUpload(id: string): Promise<UploadRow | undefined> {
     const row = this.statements.getUpload.get(id);
     if (!row) return undefined;
     return {
@@ -187,7 +115,7 @@ export class WebChatStore {
   }
 
   /** Deletes conversations idle since before `cutoff`; returns the upload files to remove. */
-  purgeIdleSince(cutoff: Date): { conversations: number; files: string[] } {
+  async purgeIdleSince(cutoff: Date): Promise<{ conversations: number; files: string[] }> {
     const run = this.db.transaction(() => {
       const ids = this.statements.staleConversations.all(cutoff.toISOString()).map((r) => r.id);
       const files: string[] = [];

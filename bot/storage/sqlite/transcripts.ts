@@ -1,5 +1,6 @@
-import type { Activity, PagedResult, TranscriptInfo, TranscriptStore } from 'botbuilder';
-import { type Database, migrate, withBusyRetry } from './database';
+import type { Activity, PagedResult, TranscriptInfo } from 'botbuilder';
+import type { TranscriptRepo } from '../ports';
+import { type Database, withBusyRetry } from './database';
 
 /** Same page size as botbuilder's MemoryTranscriptStore. */
 export const TRANSCRIPT_PAGE_SIZE = 20;
@@ -22,7 +23,7 @@ interface ActivityRow {
  * Durable botbuilder `TranscriptStore`, one row per logged activity.
  *
  * Activities are ordered by `sequence`, the order in which they were logged (for a conversation
- * that is the order `TranscriptLoggerMiddleware` saw them). MemoryTranscriptStore sorts by
+ * that is the order `TurnTranscriptLogger` saw them). MemoryTranscriptStore sorts by
  * timestamp instead; the two agree unless clocks disagree, e.g. a channel-stamped user message
  * and the bot's locally stamped reply, where log order is the truthful one.
  *
@@ -31,11 +32,9 @@ interface ActivityRow {
  * are the last conversation id, as in MemoryTranscriptStore. Like MemoryTranscriptStore, a
  * token is returned whenever a page is full, so the last page may be empty.
  */
-export class SqliteTranscriptStore implements TranscriptStore {
+export class SqliteTranscriptStore implements TranscriptRepo {
   private readonly insert;
   private readonly insertAll: (rows: NewRow[]) => void;
-  /** Rows logged in this tick, written together in one transaction (a turn logs 3–5 activities). */
-  private batch?: { rows: NewRow[]; written: Promise<void> };
   private readonly selectPage;
   private readonly selectTranscripts;
   private readonly selectRecent;
@@ -43,21 +42,6 @@ export class SqliteTranscriptStore implements TranscriptStore {
   private readonly deleteBefore;
 
   constructor(db: Database) {
-    migrate(
-      db,
-      'transcript/001-create',
-      `CREATE TABLE transcript_activities (
-         channel_id TEXT NOT NULL,
-         conversation_id TEXT NOT NULL,
-         sequence INTEGER NOT NULL,
-         timestamp TEXT NOT NULL, -- Date#toISOString(): fixed width UTC, so text order is time order
-         role TEXT,
-         type TEXT,
-         activity TEXT NOT NULL,
-         PRIMARY KEY (channel_id, conversation_id, sequence)
-       );
-       CREATE INDEX transcript_activities_timestamp ON transcript_activities (timestamp);`,
-    );
     this.insert = db.prepare<NewRow>(
       `INSERT INTO transcript_activities (channel_id, conversation_id, sequence, timestamp, role, type, activity)
        SELECT @channelId, @conversationId, COALESCE(MAX(sequence), 0) + 1, @timestamp, @role, @type, @activity
@@ -95,45 +79,16 @@ export class SqliteTranscriptStore implements TranscriptStore {
   }
 
   async logActivity(activity: Partial<Activity>): Promise<void> {
-    if (!activity) throw new Error('activity cannot be null for logActivity()');
-    const channelId = activity.channelId;
-    const conversationId = activity.conversation?.id;
-    if (!channelId || !conversationId) throw new Error('activity needs channelId and conversation.id for logActivity()');
-    // Outgoing activities may arrive without a timestamp (or with an unparsable one): log them as "now".
-    const given = activity.timestamp ? new Date(activity.timestamp) : undefined;
-    const timestamp = given && !Number.isNaN(given.getTime()) ? given : new Date();
-    // Store a copy so the caller's object is not modified.
-    const json = JSON.stringify({ ...activity, timestamp });
-    const row: NewRow = {
-      channelId,
-      conversationId,
-      timestamp: timestamp.toISOString(),
-      role: activity.from?.role ?? null,
-      type: activity.type ?? null,
-      activity: json,
-    };
-    // TranscriptLoggerMiddleware logs a turn's activities one after another in the same tick; they
-    // are committed together in a microtask, before the turn's HTTP response goes out.
-    if (!this.batch) {
-      const rows: NewRow[] = [];
-      this.batch = { rows, written: Promise.resolve().then(() => this.writeBatch(rows)) };
-    }
-    this.batch.rows.push(row);
-    return this.batch.written;
+    return this.logActivities([activity]);
   }
 
-  /** Writes what is logged but not yet committed (reads call it, so they see every logged activity). */
-  flush(): void {
-    if (this.batch) this.writeBatch(this.batch.rows);
-  }
-
-  private writeBatch(rows: NewRow[]): void {
-    if (this.batch?.rows === rows) this.batch = undefined;
+  /** A turn's activities (3–5 usually), committed together in one transaction. */
+  async logActivities(activities: Partial<Activity>[]): Promise<void> {
+    const rows = activities.map(toRow);
     if (rows.length === 0) return;
-    const pending = rows.splice(0);
     // Each INSERT … SELECT takes the write lock before reading MAX(sequence), so two connections
     // cannot hand out the same sequence number.
-    withBusyRetry(() => this.insertAll(pending));
+    withBusyRetry(() => this.insertAll(rows));
   }
 
   async getTranscriptActivities(
@@ -148,7 +103,6 @@ export class SqliteTranscriptStore implements TranscriptStore {
       after = Number(continuationToken);
       if (!Number.isSafeInteger(after)) throw new Error(`Invalid continuation token "${continuationToken}"`);
     }
-    this.flush();
     // '' sorts before every ISO timestamp, i.e. no lower bound.
     const since = startDate ? startDate.toISOString() : '';
     const rows = this.selectPage.all(channelId, conversationId, after, since);
@@ -158,7 +112,6 @@ export class SqliteTranscriptStore implements TranscriptStore {
 
   async listTranscripts(channelId: string, continuationToken?: string): Promise<PagedResult<TranscriptInfo>> {
     if (!channelId) throw new Error('Missing channelId');
-    this.flush();
     const rows = this.selectTranscripts.all({ channelId, token: continuationToken || null });
     const items = rows.map((r) => ({ channelId, id: r.id, created: new Date(r.created) }));
     return page(items, items.length === TRANSCRIPT_PAGE_SIZE ? items[items.length - 1].id : undefined);
@@ -166,24 +119,40 @@ export class SqliteTranscriptStore implements TranscriptStore {
 
   async deleteTranscript(channelId: string, conversationId: string): Promise<void> {
     requireIds(channelId, conversationId);
-    this.flush();
     withBusyRetry(() => this.deleteConversation.run(channelId, conversationId));
   }
 
   /** The last `limit` activities of a conversation, oldest first (context for a human agent). */
-  getRecentActivities(channelId: string, conversationId: string, limit: number): Activity[] {
+  async getRecentActivities(channelId: string, conversationId: string, limit: number): Promise<Activity[]> {
     requireIds(channelId, conversationId);
     const n = Math.floor(limit);
     if (!(n > 0)) return [];
-    this.flush();
     return this.selectRecent.all(channelId, conversationId, n).map(toActivity);
   }
 
   /** Retention: deletes activities stamped before `date`; returns how many were deleted. */
-  deleteOlderThan(date: Date): number {
-    this.flush();
+  async deleteOlderThan(date: Date): Promise<number> {
     return withBusyRetry(() => this.deleteBefore.run(date.toISOString()).changes);
   }
+}
+
+function toRow(activity: Partial<Activity>): NewRow {
+  if (!activity) throw new Error('activity cannot be null for logActivity()');
+  const channelId = activity.channelId;
+  const conversationId = activity.conversation?.id;
+  if (!channelId || !conversationId) throw new Error('activity needs channelId and conversation.id for logActivity()');
+  // Outgoing activities may arrive without a timestamp (or with an unparsable one): log them as "now".
+  const given = activity.timestamp ? new Date(activity.timestamp) : undefined;
+  const timestamp = given && !Number.isNaN(given.getTime()) ? given : new Date();
+  return {
+    channelId,
+    conversationId,
+    timestamp: timestamp.toISOString(),
+    role: activity.from?.role ?? null,
+    type: activity.type ?? null,
+    // A copy, so the caller's object is not modified.
+    activity: JSON.stringify({ ...activity, timestamp }),
+  };
 }
 
 function requireIds(channelId: string, conversationId: string): void {

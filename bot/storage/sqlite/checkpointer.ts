@@ -11,7 +11,7 @@
 // frames and lets the next commit restart the log. Durability is unchanged: a commit is in the WAL before
 // it returns, checkpointed or not.
 import { Worker } from 'node:worker_threads';
-import type { Job } from '../coordination';
+import type { Job } from '../../coordination';
 import type { Database } from './database';
 
 export interface CheckpointerOptions {

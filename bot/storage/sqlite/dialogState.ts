@@ -1,5 +1,6 @@
-import type { Storage, StoreItems } from 'botbuilder';
-import { type Database, migrate, withBusyRetry } from './database';
+import type { StoreItems } from 'botbuilder';
+import type { DialogStateStore } from '../ports';
+import { type Database, withBusyRetry } from './database';
 
 /**
  * Durable botbuilder `Storage` (conversation/user/dialog state) in a SQLite table.
@@ -14,7 +15,7 @@ import { type Database, migrate, withBusyRetry } from './database';
  * storages (BlobsStorage, CosmosDbPartitionedStorage): plain objects round-trip, but a `Date`
  * comes back as its ISO string, and `undefined` members, functions and class prototypes are lost.
  */
-export class SqliteStorage implements Storage {
+export class SqliteStorage implements DialogStateStore {
   private readonly selectItem;
   private readonly selectEtag;
   private readonly upsert;
@@ -23,15 +24,6 @@ export class SqliteStorage implements Storage {
   private readonly upsertWithNewEtag;
 
   constructor(private readonly db: Database) {
-    migrate(
-      db,
-      'storage/001-create',
-      `CREATE TABLE storage (key TEXT PRIMARY KEY, value TEXT NOT NULL, etag INTEGER NOT NULL);
-       -- eTags come from one counter that never goes back, so a key that is deleted and
-       -- re-created never reuses an eTag a stale reader might still hold.
-       CREATE TABLE storage_etag (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-       INSERT INTO storage_etag (id, value) VALUES (1, 0);`,
-    );
     this.selectItem = db.prepare<[string], { value: string; etag: number }>('SELECT value, etag FROM storage WHERE key = ?');
     this.selectEtag = db.prepare<[string], number>('SELECT etag FROM storage WHERE key = ?').pluck();
     this.upsert = db.prepare<[string, string, number]>(
@@ -77,12 +69,12 @@ export class SqliteStorage implements Storage {
   }
 
   /** The stored JSON of one item, without its eTag (for DurableConversationState's change check). */
-  readJson(key: string): string | undefined {
+  async readJson(key: string): Promise<string | undefined> {
     return this.selectItem.get(key)?.value;
   }
 
   /** Stores an item's JSON as it is, under a new eTag: a last-writer-wins write, like BotState's eTag '*'. */
-  writeJson(key: string, json: string): void {
+  async writeJson(key: string, json: string): Promise<void> {
     withBusyRetry(() => this.upsertWithNewEtag.immediate(key, json));
   }
 
