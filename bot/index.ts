@@ -2,8 +2,8 @@
 import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { startupBanner } from './banner';
-import { postgresCoordination } from './coordination/postgres';
 import { createLogger } from './logger';
+import { openSharedBackend } from './storage';
 
 async function main(): Promise<void> {
   let config;
@@ -17,13 +17,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  // DATABASE_URL: instances share the turn lock, presence, fan-out and rate limits through PostgreSQL.
-  const coordination = config.DATABASE_URL
-    ? await postgresCoordination({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, logger, now: () => new Date() })
-    : undefined;
-  const app = createApp(config, { logger, coordination });
+  const shared = await openSharedBackend(config, logger); // DATABASE_URL: PostgreSQL
+  const app = createApp(config, { logger, ...shared });
   const port = await app.listen();
-  app.logger.info({ port, localMode: config.localMode, dataDir: config.dataDir, coordination: coordination ? 'postgres' : 'in-process' }, `bot listening on http://localhost:${port}/api/messages`);
+  app.logger.info({ port, localMode: config.localMode, dataDir: config.dataDir, database: shared ? 'postgres' : 'sqlite' }, `bot listening on http://localhost:${port}/api/messages`);
   if (config.LOG_LEVEL !== 'silent') process.stderr.write(startupBanner(config, port, app.hub.auth.local !== undefined));
 
   let stopping = false;
@@ -34,7 +31,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10000);
     force.unref();
     await app.close();
-    await coordination?.close();
+    await shared?.coordination.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

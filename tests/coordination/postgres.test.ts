@@ -4,7 +4,7 @@ import pg from 'pg';
 import { type PostgresCoordination, postgresCoordination } from '../../bot/coordination/postgres';
 import { PostgresTurnLock } from '../../bot/coordination/postgres/turnLock';
 import { createLogger } from '../../bot/logger';
-import { migrate } from '../../bot/postgres/migrate';
+import { migrate } from '../../bot/storage/postgres/migrate';
 import { createTestDatabase, describePostgres } from '../support/database';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,8 +41,8 @@ describePostgres('PostgreSQL coordination, two instances on one database', () =>
   });
 
   test('migrations ran once; running them again does nothing', async () => {
-    const { rows } = await admin.query('SELECT version FROM schema_migrations');
-    expect(rows).toEqual([{ version: 1 }]);
+    const { rows } = await admin.query('SELECT version FROM schema_version ORDER BY version');
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }]);
     await expect(migrate(a.pool)).resolves.toEqual([]);
   });
 
@@ -50,20 +50,23 @@ describePostgres('PostgreSQL coordination, two instances on one database', () =>
     test('one conversation runs one turn at a time across instances, handed over in the order the turns asked', async () => {
       const log: string[] = [];
       let running = 0;
-      const turn = (name: string, ms: number) => async () => {
+      const turn = (name: string, until: Promise<unknown>) => async () => {
         running += 1;
         log.push(`${name} start (${running} running)`);
-        await sleep(ms);
+        await until;
         log.push(`${name} end`);
         running -= 1;
       };
-      const first = a.turns.run('webchat\nc1', turn('A1', 150));
+      let otherDone!: () => void;
+      const other = new Promise<void>((resolve) => (otherDone = resolve));
+      // A1 holds the conversation until a turn of another conversation, on B, has run meanwhile.
+      const first = a.turns.run('webchat\nc1', turn('A1', Promise.race([other, sleep(5_000)])));
       await sleep(40);
-      const turns = [first, b.turns.run('webchat\nc1', turn('B1', 30))];
+      const turns = [first, b.turns.run('webchat\nc1', turn('B1', sleep(30)))];
       await sleep(40);
-      turns.push(a.turns.run('webchat\nc1', turn('A2', 30)), b.turns.run('webchat\nc1', turn('B2', 30)));
-      // Another conversation is not held up by the busy one.
-      await b.turns.run('webchat\nc2', turn('other', 1));
+      turns.push(a.turns.run('webchat\nc1', turn('A2', sleep(30))), b.turns.run('webchat\nc1', turn('B2', sleep(30))));
+      await b.turns.run('webchat\nc2', turn('other', sleep(1)));
+      otherDone();
       await Promise.all(turns);
       expect(log).toEqual([
         'A1 start (1 running)',

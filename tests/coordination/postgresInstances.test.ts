@@ -1,13 +1,13 @@
 // Two bot instances on one PostgreSQL database, through the paths sellers and agents use: A is the real
 // server started by bot/index.ts with DATABASE_URL (as `npm start` runs it), B an in-process app on the
-// same database. The stores are still each instance's own SQLite; what is shared here is the
-// coordination: agent events, presence and rate limits.
+// same database. Stores and coordination are shared: the queue, agent events, presence, rate limits.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PostgresCoordination, postgresCoordination } from '../../bot/coordination/postgres';
 import { createLogger } from '../../bot/logger';
-import { AGENT_TOKENS, EventStream, JUNHO, MINJI, Seller } from '../handoff/helpers';
+import { openPostgresStores } from '../../bot/storage/postgres';
+import { AGENT_TOKENS, EventStream, JUNHO, MINJI, Seller, accept, sendAsAgent } from '../handoff/helpers';
 import { type BotProcess, spawnBot } from '../support/botProcess';
 import { type RunningBot, message, post, startBot } from '../support/botServer';
 import { ChannelServer } from '../support/channelServer';
@@ -30,7 +30,7 @@ describePostgres('two instances on one PostgreSQL database', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'bot-pg-a-'));
     const startB = async () => {
       bCoordination = await postgresCoordination({ url, poolSize: 4, logger: createLogger('silent'), now: () => new Date() });
-      b = await startBot({ ...ENV, DATABASE_URL: url }, { coordination: bCoordination });
+      b = await startBot({ ...ENV, DATABASE_URL: url }, { coordination: bCoordination, stores: openPostgresStores(bCoordination.pool) });
     };
     [a] = await Promise.all([spawnBot(dataDir, { ...ENV, DATABASE_URL: url, DATABASE_POOL_SIZE: '4' }), startB()]);
   });
@@ -44,8 +44,8 @@ describePostgres('two instances on one PostgreSQL database', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  test('started from DATABASE_URL: the real server runs its coordination on PostgreSQL', () => {
-    expect(a.output()).toMatch(/"coordination":"postgres".*bot listening/);
+  test('started from DATABASE_URL: the real server runs on PostgreSQL', () => {
+    expect(a.output()).toMatch(/"database":"postgres".*bot listening/);
   });
 
   test('an agent online on B is online on A; a seller queued on A reaches the console on B within 500 ms', async () => {
@@ -66,6 +66,20 @@ describePostgres('two instances on one PostgreSQL database', () => {
     const event = await waiting;
     expect(Date.now() - queuedAt).toBeLessThan(500);
     expect(event.data).toMatchObject({ conversationId: 'pg-seller', position: 1, reason: 'requested' });
+
+    // Two agents on two instances accept at once: one wins; both consoles hear it once.
+    const acceptedOnA = onA.next((e) => e.event === 'accepted' && e.data.conversationId === 'pg-seller');
+    const acceptedOnB = onB.next((e) => e.event === 'accepted' && e.data.conversationId === 'pg-seller');
+    const [onBStatus, onAStatus] = (await Promise.all([accept(b, MINJI, 'pg-seller'), accept(a, JUNHO, 'pg-seller')])).map((r) => r.status);
+    expect([onBStatus, onAStatus].sort()).toEqual([200, 409]);
+    await Promise.all([acceptedOnA, acceptedOnB]);
+    expect([...onA.events, ...onB.events].filter((e) => e.event === 'accepted')).toHaveLength(2);
+
+    // The winner writes from the instance it is on; the seller (who talks to A) gets it.
+    const winner = onBStatus === 200 ? { bot: b, agent: MINJI } : { bot: a, agent: JUNHO };
+    const reply = seller.next(1);
+    expect((await sendAsAgent(winner.bot, winner.agent, 'pg-seller', '안녕하세요')).status).toBe(200);
+    expect(await reply).toEqual([`[상담사 ${winner.agent.name}] 안녕하세요`]);
   });
 
   test('a conversation has one message budget across both instances', async () => {

@@ -8,6 +8,7 @@ import { TopicListeners } from '../local';
 import type { EventBus, Topic } from '../ports';
 import { coalesce } from './coalesce';
 import { PostgresTurnLock } from './turnLock';
+import { query } from '../../storage/postgres/pool';
 
 const CHANNEL = 'bot_events';
 const BATCH = 500;
@@ -92,7 +93,8 @@ export class PostgresEventBus implements EventBus {
   private publish(topic: string, message: unknown): Promise<void> {
     const db = PostgresTurnLock.current() ?? this.pool;
     const insert = this.publishing.then(() =>
-      db.query(
+      query(
+        db,
         `WITH e AS (INSERT INTO events (topic, message) VALUES ($1, $2) RETURNING id)
          SELECT pg_notify('${CHANNEL}', id::text) FROM e`,
         [topic, JSON.stringify(message)],

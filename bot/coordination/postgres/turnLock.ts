@@ -7,7 +7,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import { InProcessTurnLock } from '../inProcess/turnLock';
 import type { TurnLock } from '../ports';
-import { advisoryKey } from '../../postgres/pool';
+import { advisoryKey, query } from '../../storage/postgres/pool';
 
 /** First come, first served: at most `limit` holders at once. */
 class Slots {
@@ -61,7 +61,7 @@ export async function beginLocked(pool: pg.Pool, key: string, waitMs: number): P
     if (!tx.open) return;
     tx.open = false;
     try {
-      await client.query(command);
+      await query(client, command);
     } catch (error) {
       release(error as Error);
       throw error;

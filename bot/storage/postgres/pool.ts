@@ -30,3 +30,17 @@ export function createPool(url: string, size: number, applicationName = 'seller-
 export function advisoryKey(text: string): bigint {
   return createHash('sha256').update(text).digest().readBigInt64BE(0);
 }
+
+const queues = new WeakMap<pg.PoolClient, Promise<unknown>>();
+
+/**
+ * A statement on a pool, or on a connection that several callers of one turn share: those run one after
+ * another in call order (the driver would interleave them with a warning, and pg 9 refuses).
+ */
+export function query<R extends pg.QueryResultRow>(target: pg.Pool | pg.PoolClient, sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+  if (target instanceof pg.Pool) return target.query<R>(sql, params);
+  const run = () => target.query<R>(sql, params);
+  const result = (queues.get(target) ?? Promise.resolve()).then(run, run);
+  queues.set(target, result.catch(() => undefined));
+  return result;
+}
