@@ -5,12 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Activity, ConversationReference } from 'botbuilder';
+import { type PostgresCoordination, postgresCoordination } from '../../bot/coordination/postgres';
+import { createLogger } from '../../bot/logger';
 import { createPool } from '../../bot/storage/postgres/pool';
 import { migrate } from '../../bot/storage/postgres/migrate';
 import { openPostgresStores } from '../../bot/storage/postgres';
 import type { NewSession, Stores } from '../../bot/storage/ports';
 import { openSqliteStores } from '../../bot/storage/sqlite';
-import { createTestDatabase, postgresUnavailable } from '../support/database';
+import { createTestDatabase, describePostgres, postgresUnavailable } from '../support/database';
 
 interface Backend {
   stores: Stores;
@@ -257,5 +259,47 @@ describe.each(backends)('store ports on %s', (_name, make) => {
     const session = (await stores.handoff.createSession(request('shared'), '261203'))!;
     expect(await other.handoff.accept(session.id, '민지', later(1), ['waiting'])).toBe(true);
     expect(await stores.handoff.accept(session.id, '준호', later(1), ['waiting'])).toBe(false);
+  });
+});
+
+describePostgres('a turn on PostgreSQL is one transaction', () => {
+  let coordination: PostgresCoordination;
+  let stores: Stores;
+
+  beforeAll(async () => {
+    coordination = await postgresCoordination({ url: await createTestDatabase(), poolSize: 4, logger: createLogger('silent'), now: () => new Date() });
+    stores = openPostgresStores(coordination.pool);
+  });
+
+  afterAll(async () => {
+    await coordination?.close();
+  });
+
+  /** A turn as the channels run it: the turn lock, then the unit of work inside it. */
+  const turn = (work: () => Promise<void>) => coordination.turns.run('test\nu1', () => stores.unitOfWork.run('test\nu1', work));
+
+  test("its writes are seen by others only when it commits, and not at all when it fails, even if the lock's work goes on", async () => {
+    let seenDuring: unknown;
+    await turn(async () => {
+      await stores.dialogState.writeJson('u1', '{"step":1}');
+      await stores.handoff.addAgentMessage('u1', null, '민지', '안녕하세요', AT);
+      seenDuring = await coordination.pool.query(`SELECT 1 FROM storage WHERE key = 'u1'`).then((r) => r.rowCount);
+    });
+    expect(seenDuring).toBe(0);
+    expect(await stores.dialogState.readJson('u1')).toBe('{"step":1}');
+
+    // The unit of work fails; the turn lock's own work catches it (as a turn-error handler would).
+    await coordination.turns.run('test\nu1', async () => {
+      await expect(
+        stores.unitOfWork.run('test\nu1', async () => {
+          await stores.dialogState.writeJson('u1', '{"step":2}');
+          await stores.handoff.addAgentMessage('u1', null, '민지', '실패한 턴', AT);
+          throw new Error('turn failed');
+        }),
+      ).rejects.toThrow('turn failed');
+      await stores.handoff.addAgentMessage('u1', null, '민지', '오류 안내', AT);
+    });
+    expect(await stores.dialogState.readJson('u1')).toBe('{"step":1}');
+    expect((await stores.handoff.agentMessages('u1')).map((m) => m.text)).toEqual(['안녕하세요', '오류 안내']);
   });
 });
