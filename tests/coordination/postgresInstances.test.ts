@@ -48,7 +48,7 @@ describePostgres('two instances on one PostgreSQL database', () => {
     expect(a.output()).toMatch(/"database":"postgres".*bot listening/);
   });
 
-  test('an agent online on B is online on A; a seller queued on A reaches the console on B within 500 ms', async () => {
+  test('an agent online on B is online on A; a seller queued on A reaches the console on B within 500 ms; of two agents accepting at once on A and B one wins; the winner reaches the seller', async () => {
     const auth = (agent: { token: string }) => ({ authorization: `Bearer ${agent.token}` });
     const onB = await EventStream.open(b, auth(MINJI));
     streams.push(onB);
@@ -88,5 +88,11 @@ describePostgres('two instances on one PostgreSQL database', () => {
     for (const [bot, text] of [[a, '안녕하세요'], [b, '상품 삭제'], [a, '고마워요'], [b, '또 있어요']] as const) statuses.push((await send(bot, text)).status);
     expect(statuses.slice(0, 3).every((s) => s === 200 || s === 202)).toBe(true);
     expect(statuses[3]).toBe(429);
+  });
+
+  test('SIGTERM: the real server stops cleanly, closing its pool and listener (exit 0)', async () => {
+    await a.stop();
+    expect(a.child.exitCode).toBe(0);
+    expect(a.stderr()).not.toMatch(/start-up failed|unhandled|Error:/i);
   });
 });
