@@ -2,8 +2,11 @@
 import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { startupBanner } from './banner';
+import { LOCAL_TOKEN_FILE, newLocalAgentToken } from './handoff/agents/auth';
 import { createLogger } from './logger';
 import { openSharedBackend } from './storage';
+import { shareGeneratedSecrets } from './storage/postgres/secrets';
+import { TOKEN_SECRET_FILE, newTokenSecret } from './webchat/tokens';
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +21,13 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const shared = await openSharedBackend(config, logger); // DATABASE_URL: PostgreSQL
+  // Secrets generated when not configured: made once in the database, so every instance agrees.
+  if (shared) {
+    await shareGeneratedSecrets(shared.coordination.pool, config.dataDir, [
+      { file: LOCAL_TOKEN_FILE, generate: newLocalAgentToken },
+      { file: TOKEN_SECRET_FILE, generate: newTokenSecret },
+    ]);
+  }
   const app = createApp(config, { logger, ...shared });
   const port = await app.listen();
   app.logger.info({ port, localMode: config.localMode, dataDir: config.dataDir, database: shared ? 'postgres' : 'sqlite' }, `bot listening on http://localhost:${port}/api/messages`);

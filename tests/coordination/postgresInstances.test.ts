@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { type PostgresCoordination, postgresCoordination } from '../../bot/coordination/postgres';
 import { createLogger } from '../../bot/logger';
 import { openPostgresStores } from '../../bot/storage/postgres';
+import { shareGeneratedSecrets } from '../../bot/storage/postgres/secrets';
+import { TOKEN_SECRET_FILE, newTokenSecret } from '../../bot/webchat/tokens';
 import { AGENT_TOKENS, EventStream, JUNHO, MINJI, Seller, accept, sendAsAgent } from '../handoff/helpers';
 import { type BotProcess, spawnBot } from '../support/botProcess';
 import { type RunningBot, message, post, startBot } from '../support/botServer';
 import { ChannelServer } from '../support/channelServer';
 import { createTestDatabase, describePostgres } from '../support/database';
+import { DirectLineClient } from '../webchat/directLineClient';
 
 const ENV = { AGENT_TOKENS, RATE_LIMIT_PER_MINUTE: '3', FALLBACK_HANDOFF_AFTER: '0' };
 
@@ -21,6 +24,7 @@ describePostgres('two instances on one PostgreSQL database', () => {
   let a: BotProcess;
   let b: RunningBot;
   let bCoordination: PostgresCoordination;
+  let bDataDir: string;
   const streams: EventStream[] = [];
 
   beforeAll(async () => {
@@ -30,7 +34,10 @@ describePostgres('two instances on one PostgreSQL database', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'bot-pg-a-'));
     const startB = async () => {
       bCoordination = await postgresCoordination({ url, poolSize: 4, logger: createLogger('silent'), now: () => new Date() });
-      b = await startBot({ ...ENV, DATABASE_URL: url }, { coordination: bCoordination, stores: openPostgresStores(bCoordination.pool) });
+      // What bot/index.ts does before the app starts.
+      bDataDir = mkdtempSync(join(tmpdir(), 'bot-pg-b-'));
+      await shareGeneratedSecrets(bCoordination.pool, bDataDir, [{ file: TOKEN_SECRET_FILE, generate: newTokenSecret }]);
+      b = await startBot({ ...ENV, DATABASE_URL: url }, { coordination: bCoordination, stores: openPostgresStores(bCoordination.pool), dataDir: bDataDir });
     };
     [a] = await Promise.all([spawnBot(dataDir, { ...ENV, DATABASE_URL: url, DATABASE_POOL_SIZE: '4' }), startB()]);
   });
@@ -88,6 +95,15 @@ describePostgres('two instances on one PostgreSQL database', () => {
     for (const [bot, text] of [[a, '안녕하세요'], [b, '상품 삭제'], [a, '고마워요'], [b, '또 있어요']] as const) statuses.push((await send(bot, text)).status);
     expect(statuses.slice(0, 3).every((s) => s === 200 || s === 202)).toBe(true);
     expect(statuses[3]).toBe(429);
+  });
+
+  test('a web chat started on A goes on from B: one signing secret, one conversation list', async () => {
+    const onA = await DirectLineClient.start(a.url);
+    await onA.say('상품 삭제 방법 알려주세요');
+    const onB = new DirectLineClient(b.url, onA.token, onA.conversationId);
+    const read = await onB.call('GET', `${onB.path('/activities')}?watermark=`);
+    expect(read.status).toBe(200);
+    expect(read.body.activities.some((activity: { text?: string }) => activity.text === '상품 삭제 방법 알려주세요')).toBe(true);
   });
 
   test('SIGTERM: the real server stops cleanly, closing its pool and listener (exit 0)', async () => {
