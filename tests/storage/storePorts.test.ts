@@ -12,7 +12,7 @@ import { migrate } from '../../bot/storage/postgres/migrate';
 import { openPostgresStores } from '../../bot/storage/postgres';
 import type { NewSession, Stores } from '../../bot/storage/ports';
 import { openSqliteStores } from '../../bot/storage/sqlite';
-import { createTestDatabase, describePostgres, postgresUnavailable } from '../support/database';
+import { createTestDatabase, describePostgres, postgresAvailable } from '../support/database';
 
 interface Backend {
   stores: Stores;
@@ -57,8 +57,7 @@ async function postgres(): Promise<Backend> {
 }
 
 const backends: [string, () => Promise<Backend>][] = [['SQLite', sqlite]];
-if (postgresUnavailable) process.stderr.write(`store ports: PostgreSQL skipped: ${postgresUnavailable}\n`);
-else backends.push(['PostgreSQL', postgres]);
+if (postgresAvailable('store ports on PostgreSQL')) backends.push(['PostgreSQL', postgres]);
 
 const AT = '2026-12-03T03:00:00.000Z';
 const later = (minutes: number) => new Date(Date.parse(AT) + minutes * 60_000).toISOString();

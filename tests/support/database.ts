@@ -8,17 +8,21 @@ const cluster = require('./postgres') as { clusterUrl(): Promise<string>; unavai
 /** Why PostgreSQL tests are skipped here (binaries missing), or undefined when they run. */
 export const postgresUnavailable = cluster.unavailableReason();
 
-/** `describe`, or `describe.skip` with the reason printed when PostgreSQL is not installed (an error in CI). */
+/**
+ * Whether PostgreSQL tests run here: false (with the reason printed) when the binaries are missing,
+ * an error instead in CI (BOT_TEST_REQUIRE_POSTGRES=1, set by .ci/run).
+ */
+export function postgresAvailable(name: string): boolean {
+  if (!postgresUnavailable) return true;
+  if (process.env.BOT_TEST_REQUIRE_POSTGRES === '1') throw new Error(`${name}: ${postgresUnavailable} (BOT_TEST_REQUIRE_POSTGRES=1: required here)`);
+  process.stderr.write(`skipping "${name}": ${postgresUnavailable}\n`);
+  return false;
+}
+
+/** `describe` when PostgreSQL tests run here, else `describe.skip` (see postgresAvailable). */
 export function describePostgres(name: string, body: () => void): void {
-  if (postgresUnavailable && process.env.BOT_TEST_REQUIRE_POSTGRES === '1') {
-    throw new Error(`${name}: ${postgresUnavailable} (BOT_TEST_REQUIRE_POSTGRES=1: required here)`);
-  }
-  if (postgresUnavailable) {
-    process.stderr.write(`skipping "${name}": ${postgresUnavailable}\n`);
-    describe.skip(name, body);
-  } else {
-    describe(name, body);
-  }
+  if (postgresAvailable(name)) describe(name, body);
+  else describe.skip(name, body);
 }
 
 /** A new empty database in the run's cluster; its URL. */

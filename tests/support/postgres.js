@@ -13,8 +13,10 @@ const { join } = require('node:path');
 const RUN_DIR_KEY = 'BOT_TEST_POSTGRES_DIR';
 const START_TIMEOUT_MS = 90_000;
 
-/** Debian's versioned folder (the newest), else whatever `initdb` is on PATH. */
+/** BOT_TEST_POSTGRES_BIN when set, else Debian's versioned folder (the newest), else `initdb` on PATH. */
 function findBinaries() {
+  const given = process.env.BOT_TEST_POSTGRES_BIN;
+  if (given) return existsSync(join(given, 'initdb')) && existsSync(join(given, 'pg_ctl')) ? given : undefined;
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
     const versions = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
