@@ -10,6 +10,8 @@ import { IntentClassifier } from '../intents/classifier';
 import { loadKnowledge } from '../knowledge';
 import { type Channel, Channels, installTurnMiddleware } from './channels';
 import { createBotFrameworkChannel } from './channels/botframework';
+import { createKakaoChannel } from './channels/kakao';
+import { createTalkTalkChannel } from './channels/talktalk';
 import type { ChannelDeps } from './channels/middleware';
 import type { Config } from './config';
 import { type Coordination, inProcessCoordination } from './coordination';
@@ -87,6 +89,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     const { answers, act } = turnOutcome(context);
     logger.info(
       {
+        channelId: context.activity.channelId,
         conversationId: context.activity.conversation?.id,
         activityType: context.activity.type,
         intent: context.turnState.get(TURN_INTENT_KEY),
@@ -108,6 +111,9 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const channelDeps: ChannelDeps = { config, logger, turns, events, rateLimits, runTurn, outbox, stores, now };
   channels.add(createBotFrameworkChannel(channelDeps, channels));
   const webChat = config.localWebChat ? channels.add(createWebChat(channelDeps)) : undefined;
+  const kakao = createKakaoChannel(channelDeps, { knowledge, handoff: hub.store });
+  if (kakao) channels.add(kakao);
+  if (config.TALKTALK_ENABLED) channels.add(createTalkTalkChannel(channelDeps, { knowledge }));
   for (const create of options.channels ?? []) channels.add(create(channelDeps));
   // --- end channels ---
   const turnMiddleware = { config, logger, knowledge, transcripts, unitOfWork: stores.unitOfWork, references, seller: hub.sellerMiddleware(), languageOf: turnLanguage };
@@ -125,7 +131,7 @@ export function createApp(config: Config, options: AppOptions = {}): BotApp {
     webChat: webChat ? { store: webChat.store, uploadsDir: join(config.dataDir, 'uploads') } : undefined,
     now,
   });
-  for (const job of [hub.job, outbox.job, retention.job, ...stores.jobs]) coordination.jobs.add(job);
+  for (const job of [hub.job, outbox.job, retention.job, ...stores.jobs, ...(kakao ? [kakao.job] : [])]) coordination.jobs.add(job);
 
   let closed = false;
   return {

@@ -4,8 +4,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { DEFAULT_KAKAO_API_URL, KAKAO_SKILL_TIMEOUT_MS, MIN_KAKAO_SECRET_LENGTH, checkKakaoConfig, kakaoBotId } from './channels/kakao/config';
 import { isAddressOrRange } from './clientAddress';
 import { BusinessHours, HoursFormatError, parseSchedule } from '../knowledge/hours';
+import { TALKTALK_SEND_API_URL, TALKTALK_SOURCE_RANGES } from './channels/talktalk/contract';
 
 const emptyToUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().trim().optional());
@@ -55,17 +57,27 @@ const agentTokens = list.transform((pairs, ctx) => {
 // Links are built by appending the bot's own paths (`${PUBLIC_BASE_URL}/webchat/uploads/…`). The web chat
 // page and the agent console ask for their scripts and APIs from the root, so a path prefix would give
 // links that work and pages that do not: only an origin is taken.
-const publicBaseUrl = optionalString
-  .pipe(z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL (e.g. https://chat.example.com)' }).optional())
-  .transform((value, ctx) => {
-    if (value === undefined) return undefined;
-    const url = new URL(value);
-    if (/[?#]/.test(value) || url.username || url.password || url.pathname !== '/') {
-      ctx.addIssue({ code: 'custom', message: 'expected the address alone, with no path, query, fragment or credentials (e.g. https://chat.example.com)' });
-      return z.NEVER;
-    }
-    return url.origin;
-  });
+/** An origin alone (links and API calls append their paths to it): no path, query, fragment or credentials. */
+function originOnly(fallback: string | undefined, example: string) {
+  return z
+    .preprocess(emptyToUndefined, z.string().trim().optional())
+    .transform((v) => v ?? fallback)
+    .pipe(z.url({ protocol: /^https?$/, error: `expected an absolute http(s) URL (${example})` }).optional())
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      const url = new URL(value);
+      if (/[?#]/.test(value) || url.username || url.password || url.pathname !== '/') {
+        ctx.addIssue({ code: 'custom', message: `expected the address alone, with no path, query, fragment or credentials (${example})` });
+        return z.NEVER;
+      }
+      return url.origin;
+    });
+}
+
+// Links are built by appending the bot's own paths (`${PUBLIC_BASE_URL}/webchat/uploads/…`). The web chat
+// page and the agent console ask for their scripts and APIs from the root, so a path prefix would give
+// links that work and pages that do not: only an origin is taken.
+const publicBaseUrl = originOnly(undefined, 'e.g. https://chat.example.com');
 
 function isServiceUrlEntry(entry: string): boolean {
   // `https://` alone allows every https host (the scheme-only prefix the old prefix check took).
@@ -143,6 +155,35 @@ const schema = z
     OUTBOX_MAX_PENDING_PER_ORIGIN: int(500, 1, 1_000_000),
     // Direct Line long polls one web chat token may hold open at once.
     WEBCHAT_POLLS_PER_TOKEN: int(4, 1, 100),
+    // KakaoTalk channel (bot/channels/kakao): the Open Builder skill server and the Event API.
+    KAKAO_ENABLED: bool(false),
+    KAKAO_SKILL_HEADER: z
+      .preprocess(emptyToUndefined, z.string().trim().default('X-Skill-Token'))
+      .pipe(z.string().max(100).regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'expected an HTTP header name (e.g. X-Skill-Token)')),
+    KAKAO_SKILL_SECRET: z.preprocess(
+      emptyToUndefined,
+      z.string().min(MIN_KAKAO_SECRET_LENGTH, `at least ${MIN_KAKAO_SECRET_LENGTH} characters (random; the skill's header value)`).max(1000).optional(),
+    ),
+    KAKAO_BOT_ID: optionalString.pipe(kakaoBotId.optional()),
+    KAKAO_REST_API_KEY: z.preprocess(emptyToUndefined, z.string().max(1000).optional()),
+    KAKAO_EVENT_NAME: optionalString.pipe(z.string().max(100).regex(/^[^\s/?#]+$/, "expected the event block's name, without spaces").optional()),
+    KAKAO_API_URL: originOnly(DEFAULT_KAKAO_API_URL, 'the scheme and host alone, e.g. https://bot-api.kakao.com'),
+    KAKAO_REPLY_BUDGET_MS: int(3500, 50, KAKAO_SKILL_TIMEOUT_MS - 500),
+    KAKAO_HANDOFF: z.preprocess(emptyToUndefined, z.enum(['hub', 'platform']).default('hub')),
+    // Naver TalkTalk (bot/channels/talktalk): webhook in, send API out.
+    TALKTALK_ENABLED: bool(false),
+    TALKTALK_WEBHOOK_TOKEN: optionalString.pipe(
+      z.string().regex(/^[A-Za-z0-9_-]{24,200}$/, 'expected 24 to 200 letters, digits, "-" or "_" (it is part of the webhook URL)').optional(),
+    ),
+    TALKTALK_ALLOWED_IPS: list
+      .pipe(z.array(z.string().refine(isAddressOrRange, 'expected IP addresses or CIDR ranges (211.249.40.0/27)')))
+      .transform((v) => (v.length ? v : TALKTALK_SOURCE_RANGES)),
+    TALKTALK_API_URL: optionalString
+      .pipe(z.url({ protocol: /^https?$/, error: 'expected an absolute http(s) URL' }).optional())
+      .transform((v) => v ?? TALKTALK_SEND_API_URL),
+    TALKTALK_AUTH_KEY: optionalString,
+    TALKTALK_HANDOFF: z.preprocess(emptyToUndefined, z.enum(['hub', 'platform']).default('hub')),
+    TALKTALK_PARTNER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected the partner account id (e.g. wc1234)').optional()),
     // Several instances on one PostgreSQL database (bot/coordination/postgres); unset: one process, SQLite.
     DATABASE_URL: databaseUrl,
     // At least 2: the turn lock may hold half of the pool, the rest serves everything else.
@@ -161,6 +202,10 @@ const schema = z
     }
     if (authenticated && c.LOCAL_WEBCHAT === true && !c.LOCAL_WEBCHAT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['LOCAL_WEBCHAT_SECRET'], message: 'required when LOCAL_WEBCHAT is on with Bot Framework credentials' });
+    }
+    checkKakaoConfig(c, ctx);
+    for (const key of ['TALKTALK_WEBHOOK_TOKEN', 'TALKTALK_AUTH_KEY'] as const) {
+      if (c.TALKTALK_ENABLED && !c[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'required when TALKTALK_ENABLED is true' });
     }
   });
 

@@ -2,8 +2,16 @@
 // ("ok", "1", an emoji) keeps the conversation's language.
 import type { Language } from '../knowledge/schema';
 
+const HANGUL = /[\uAC00-\uD7A3\u3131-\u318E]/;
+// A label in quotes or brackets ("tap (삭제)", "the '삭제' button") is quoted, not written in: the words around it say the language.
+const QUOTED = /\([^()\n]{0,40}\)|\[[^[\]\n]{0,40}\]|'[^'\n]{0,40}'|"[^"\n]{0,40}"|‘[^‘’\n]{0,40}’|“[^“”\n]{0,40}”|「[^「」\n]{0,40}」/g;
+
 export function detectLanguage(text: string): Language | undefined {
-  if (/[\uAC00-\uD7A3\u3131-\u318E]/.test(text)) return 'ko';
+  if (HANGUL.test(text)) {
+    const unquoted = text.replace(QUOTED, ' ');
+    if (HANGUL.test(unquoted)) return 'ko';
+    return detectLanguage(unquoted) ?? 'ko';
+  }
   const words = text.match(/[A-Za-z]{2,}/g) ?? [];
   const letters = words.join('').length;
   const meaningful = text.replace(/[\s\p{P}\p{S}\d]/gu, '').length;

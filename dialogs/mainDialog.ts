@@ -11,6 +11,7 @@ import { DELETE_PROBLEM_DIALOG, DeleteProblemDialog } from './deleteProblemDialo
 import { DELETE_PRODUCT_DIALOG, DeleteProductDialog } from './deleteProductDialog';
 import { GREETING_DIALOG, GreetingDialog } from './greetingDialog';
 import { HOURS_DIALOG, HoursDialog } from './hoursDialog';
+import { OFFER_AGENT_DIALOG, OfferAgentDialog } from './offerAgentDialog';
 import { PREPARE_INFO_DIALOG, PrepareInfoDialog } from './prepareInfoDialog';
 import { sendText, sendWithMenu, text, withButtons } from './replies';
 import { RESTORE_PRODUCT_DIALOG, RestoreProductDialog } from './restoreProductDialog';
@@ -70,6 +71,7 @@ export class MainDialog extends Dialog implements DialogDependencies {
       new GreetingDialog(services),
       new ThanksDialog(services),
       new CancelDialog(services),
+      new OfferAgentDialog(services),
     ];
   }
 
@@ -98,6 +100,11 @@ export class MainDialog extends Dialog implements DialogDependencies {
   private async route(dc: DialogContext): Promise<DialogTurnResult> {
     const { context } = dc;
     const understanding = understand(context, this.services);
+    if (understanding.act === 'unresolved') {
+      await this.unmatchedInARow(context).set(context, 0);
+      recordAct(context, 'unresolved');
+      return dc.beginDialog(OFFER_AGENT_DIALOG);
+    }
     if (await this.answerAct(context, understanding)) return dc.endDialog();
     if (understanding.intent === 'none' && understanding.oosTopic) {
       await this.unmatchedInARow(context).set(context, 0);

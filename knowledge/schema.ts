@@ -82,6 +82,7 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.ticket_cancelled': [],
   farewell: [],
   identity: [],
+  unresolved: [],
   clarify: [],
   'handoff.named_topic': ['topic'],
   'handoff.apology': [],
@@ -89,6 +90,18 @@ export const RESPONSE_PLACEHOLDERS = {
   'handoff.queued_no_agents': ['position'],
   'handoff.still_in_line': ['position'],
   'button.leave_queue': [],
+  'kakao.more': [],
+  'kakao.ack': [],
+  'kakao.wait': [],
+  'kakao.still_working': [],
+  'kakao.nothing_waiting': [],
+  'kakao.replies_on_next_message': [],
+  'kakao.operator_offer': [],
+  'kakao.operator_summary': ['summary'],
+  'kakao.too_fast': [],
+  'handoff.platform_transferred': ['summary'],
+  'handoff.platform_closed': ['caseNumber'],
+  'button.end_chat': [],
 } as const satisfies Record<string, readonly string[]>;
 
 export type ResponseKey = keyof typeof RESPONSE_PLACEHOLDERS;

@@ -10,6 +10,13 @@ import type { Server } from 'restify';
  * How a conversation can be reached outside its own turns: `push` (deliver now), `next-message` (only in
  * the answer to the seller's next message: the outbox holds what is sent until then), `none` (never).
  */
+/** What a platform's own agents are handed with a seller (Channel.platformHandoff). */
+export interface PlatformTransfer {
+  caseNumber: string;
+  language: 'ko' | 'en';
+  summary: string;
+}
+
 export type Reach = 'push' | 'next-message' | 'none';
 
 /** Where the channel delivers a conversation's activities: opaque JSON the outbox stores with each row. */
@@ -38,6 +45,12 @@ export interface Channel {
   originOf?(address: ChannelAddress): string | undefined;
   /** Whether the turn's sender is vouched for (default: yes, the channel's own endpoint authenticated it). */
   trusted?(context: TurnContext): boolean;
+  /**
+   * Set when the platform's own agents take handoffs (KakaoTalk's 상담직원 연결, TalkTalk's partner
+   * center): hands the seller over, inside their turn, with the case and the summary for the agent. The hub
+   * records the request as transferred (closed by `platform`) first and never queues it.
+   */
+  platformHandoff?(context: TurnContext, transfer: PlatformTransfer): Promise<void>;
   registerRoutes?(server: Server): void;
   start?(): void;
   /** Stops taking requests (long polls, timers); the outbox and the turn queue are drained by the app. */

@@ -6,7 +6,8 @@ export type SessionStatus = 'waiting' | 'active' | 'missed' | 'closed';
 export type SessionReason = 'requested' | 'no_match' | 'ticket';
 /** Who or what ended a session. */
 /** `left`: the seller abandoned the conversation (endOfConversation, the web chat's 새 상담 or a closed tab). */
-export type ClosedBy = 'agent' | 'seller' | 'cancelled' | 'superseded' | 'dismissed' | 'protocol' | 'left';
+/** `platform`: handed to the messenger's own agents (KakaoTalk's 상담직원 연결, TalkTalk's partner center), never queued here. */
+export type ClosedBy = 'agent' | 'seller' | 'cancelled' | 'superseded' | 'dismissed' | 'protocol' | 'left' | 'platform';
 
 export interface SessionSummary {
   /** Menu labels (Korean) of the topics the seller went through, oldest first. */

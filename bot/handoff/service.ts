@@ -7,7 +7,7 @@ import type { IntentClassifier } from '../../intents/classifier';
 import type { Knowledge } from '../../knowledge';
 import type { HandoffDetails, HandoffPort, HandoffReason } from '../../dialogs/services';
 import { turnLanguage } from '../../dialogs/turn';
-import { isAuthenticatedTurn, turnChannel } from '../channels';
+import { type Channel, isAuthenticatedTurn, turnChannel } from '../channels';
 import { activityClient } from '../clientAddress';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
@@ -17,7 +17,7 @@ import { estimateWaitMinutes, typicalHandlingMinutes } from './estimate';
 import type { AttachmentInfo, ClosedBy, HandoffEventMap, Session, Ticket } from './model';
 import { type Notices, iso } from './notices';
 import { initiateProtocolHandoff } from './protocol';
-import { attachmentsOf, buildSummary, isFromSeller } from './summary';
+import { attachmentsOf, buildSummary, describeSummary, isFromSeller } from './summary';
 import { ordinal, queuedMessage, withLeaveButton } from './waitingHelp';
 
 /** Recent activities read for the agent's summary, and attached to `handoff.initiate` in protocol mode. */
@@ -110,6 +110,9 @@ export class HandoffService implements HandoffPort {
       return;
     }
 
+    const platform = turnChannel(context)?.platformHandoff;
+    if (platform) return this.transfer(context, platform, reason, details, replies);
+
     if (!config.businessHours.isOpen(now)) {
       await store.createDraftTicket(conversationId, activity.channelId, language, iso(now), notices.caseDate(now));
       replies.push(
@@ -166,6 +169,27 @@ export class HandoffService implements HandoffPort {
     if (protocol) await initiateProtocolHandoff(context, session, recent, store, this.deps.logger);
     this.events.emit('waiting', { session, position: actualPosition });
     this.events.emit('changed', undefined);
+  }
+
+  /**
+   * The platform's agents take it (their hours and queue are the platform's): the session is recorded as
+   * transferred (closed by `platform`), with the summary the platform's agents are sent.
+   */
+  private async transfer(context: TurnContext, platform: NonNullable<Channel['platformHandoff']>, reason: HandoffReason, details: HandoffDetails, replies: Partial<Activity>[]): Promise<void> {
+    const { store, notices } = this.deps;
+    const activity = context.activity;
+    const now = this.deps.now();
+    const language = turnLanguage(context);
+    const summary = this.summaryFor(context, await this.deps.transcripts.getRecentActivities(activity.channelId, activity.conversation.id, SUMMARY_ACTIVITIES));
+    if (details.topic) summary.oosTopic = details.topic;
+    const session = await store.createSession(
+      { conversationId: activity.conversation.id, channelId: activity.channelId, reason, language, queuedAt: iso(now), summary, estimateMinutes: 0, position: 0 },
+      notices.caseDate(now),
+    );
+    if (!session || !(await this.close(session, 'platform'))) return;
+    this.deps.logger.info({ conversationId: session.conversationId, channelId: session.channelId, reason, caseNumber: session.caseNumber }, 'handoff transferred to the platform');
+    if (replies.length) await context.sendActivities(replies);
+    await platform(context, { caseNumber: session.caseNumber, language, summary: describeSummary(session.summary) });
   }
 
   private summaryFor(context: TurnContext, recent: Activity[]) {

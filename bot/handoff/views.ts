@@ -174,6 +174,7 @@ export class HandoffViews {
       reason: session.reason,
       waitingSince: session.queuedAt,
       acceptedAt: session.acceptedAt,
+      closedBy: session.closedBy,
       summary: describeSummary(session.summary),
     };
   }

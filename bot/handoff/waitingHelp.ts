@@ -6,6 +6,7 @@ import type { Activity } from 'botbuilder';
 import type { IntentClassifier } from '../../intents/classifier';
 import type { Intent } from '../../intents/intentIds';
 import { asksSomething } from '../../intents/questionForm';
+import { readerFor } from '../../dialogs/understanding';
 import type { Knowledge, Language } from '../../knowledge';
 import { extractProductNumber } from './summary';
 
@@ -58,6 +59,7 @@ export function isQuestionForTheBot(classifier: Pick<IntentClassifier, 'classify
   const trimmed = text.trim();
   if (!trimmed || attachments > 0 || extractProductNumber(trimmed) || /\d{5,}/.test(trimmed)) return false;
   if (!asksSomething(trimmed)) return false;
-  const { intent, score } = classifier.classify(trimmed);
-  return HELP_TOPICS.has(intent) && score >= HELP_CONFIDENCE;
+  // Read as the dialogs will read it (facets, negation, several questions), not by the bare classifier.
+  const { intent, score, facet, parts } = readerFor(classifier).read(trimmed);
+  return HELP_TOPICS.has(intent) && (score >= HELP_CONFIDENCE || facet !== undefined || parts !== undefined);
 }

@@ -253,6 +253,81 @@ export interface WebChatRepo {
   purgeIdleSince(cutoff: Date): Promise<{ conversations: number; files: string[] }>;
 }
 
+/** A message waiting for a KakaoTalk seller's next skill call. */
+export interface KakaoPending {
+  id: number;
+  activity: Partial<Activity>;
+}
+
+export interface KakaoUser {
+  userKey: string;
+  /** Last came through the development channel (the Event API's bot id then ends in "!"). */
+  development: boolean;
+  language: Language;
+  /** Set while a ring (Event API) is out and the seller has not fetched yet: one ring per burst. */
+  rungAt?: number;
+  taskId?: string;
+}
+
+/**
+ * The KakaoTalk channel's mailbox (bot/channels/kakao): Kakao is only answered inside its skill call, so
+ * what a call could not carry (the rest behind 더 보기, replies after the 5-second budget, agent messages)
+ * waits here, oldest first, for the seller's next call; and per seller, the channel and an open ring.
+ */
+export interface KakaoRepo {
+  /** Adds at the end (an activity whose `id` is already there is skipped); false when `max` already wait. */
+  append(userKey: string, activities: Partial<Activity>[], max: number, at?: number): Promise<boolean>;
+  /** Everything waiting, oldest first (left in place until `settle`). */
+  pending(userKey: string): Promise<KakaoPending[]>;
+  /** The taken rows were answered; `rest` (what did not fit) waits in front of the others. */
+  settle(userKey: string, taken: number[], rest: Partial<Activity>[], at?: number): Promise<void>;
+  user(userKey: string): Promise<KakaoUser | undefined>;
+  /** Every call: the channel the seller came through. */
+  seen(userKey: string, details: { development: boolean; plusfriendUserKey?: string }, at?: number): Promise<void>;
+  setLanguage(userKey: string, language: Language): Promise<void>;
+  /** A ring goes out; false when one already is (one ring per burst). */
+  claimRing(userKey: string, at?: number): Promise<boolean>;
+  ringAccepted(userKey: string, taskId: string | undefined): Promise<void>;
+  /** The seller fetched (or the ring failed): the next agent message rings again. */
+  clearRing(userKey: string): Promise<void>;
+  /** Retention: what waited since before `cutoff`; resolves with how many. */
+  purgeBefore(cutoff: Date): Promise<number>;
+}
+
+/** A Naver TalkTalk webhook event stored before its 200 (bot/channels/talktalk). */
+export interface TalkTalkEventRow {
+  id: number;
+  conversationId: string;
+  /** The event as received (JSON). */
+  event: string;
+  receivedAt: number;
+  /** Turns started for it (a crash mid-turn leaves it counted). */
+  attempts: number;
+}
+
+/** Who owns a TalkTalk chat: the bot, or the partner center's agents after a passThread (with its case). */
+export interface TalkTalkThread {
+  owner: 'bot' | 'partner';
+  caseNumber?: string;
+  language?: 'ko' | 'en';
+}
+
+/** Naver TalkTalk's own state: the inbox of webhook events (deleted once their turn ran) and each chat's owner. */
+export interface TalkTalkRepo {
+  addEvent(conversationId: string, event: string, receivedAt: number): Promise<number>;
+  /** The conversation's oldest event not yet processed. */
+  nextEvent(conversationId: string): Promise<TalkTalkEventRow | undefined>;
+  /** Counts a turn started for the event. */
+  startEvent(id: number): Promise<void>;
+  /** The event's turn ran (it leaves the inbox), or was given up (kept, marked with `failure`). */
+  finishEvent(id: number, failure?: string): Promise<void>;
+  /** Conversations with events not yet processed, the longest waiting first. */
+  pendingConversations(): Promise<string[]>;
+  pendingCount(conversationId: string): Promise<number>;
+  thread(conversationId: string): Promise<TalkTalkThread>;
+  setThread(conversationId: string, thread: TalkTalkThread): Promise<void>;
+}
+
 /**
  * A conversation's turn, as one unit of work: `run` gives `work` one transaction shared by every store
  * call inside it (found through AsyncLocalStorage, not passed along). `key` names the conversation
@@ -271,6 +346,8 @@ export interface Stores {
   readonly agentSessions: AgentSessionRepo;
   readonly outbox: OutboxRepo;
   readonly webChat: WebChatRepo;
+  readonly kakao: KakaoRepo;
+  readonly talkTalk: TalkTalkRepo;
   readonly unitOfWork: UnitOfWork;
   /** The backend's own periodic maintenance (SQLite's WAL checkpoints), for the app's jobs. */
   readonly jobs: Job[];

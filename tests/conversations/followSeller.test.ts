@@ -2,6 +2,7 @@
 // the dialogs of a running server, replies read from the channel they were posted to. One test per
 // point of the issue, in Korean and English.
 import { ordinal } from '../../bot/handoff/waitingHelp';
+import { detectLanguage } from '../../dialogs/language';
 import { loadKnowledge } from '../../knowledge';
 import { AGENT_TOKENS, MINJI, Seller, api, conversationPath, queue } from '../handoff/helpers';
 import { ChannelServer } from '../support/channelServer';
@@ -46,6 +47,15 @@ test('1. topic context: a short follow-up is read against the topic just answere
   await e.ask('how long do I wait for an answer?');
   expect(await e.ask('and by phone?')).toEqual([k.facets.wait_time.phone.en]);
   expect((await e.ask('ok get me an agent now')).join('\n')).toContain(en('handoff.invite_details'));
+
+  // After a restore answer, "what do I send / how long" are the restore's, not the general checklist.
+  const r = await seller();
+  await r.ask('삭제한 거 되살릴 수 있나요');
+  expect(await r.ask('그럼 뭘 챙겨 드려야 돼요')).toContain(k.facets.restore_product.send.ko);
+  const re = await seller('en');
+  await re.ask('can I get back a product I removed');
+  expect(await re.ask('how many days do I get?')).toContain(k.facets.restore_product.deadline.en);
+  expect(await re.ask('and what info do you need from me')).toContain(k.facets.restore_product.send.en);
 });
 
 test('2. facets: a specific question gets its few lines, a general one the overview', async () => {
@@ -107,6 +117,12 @@ test('5. two or three questions in one message are all answered, in order, witho
   expect(answered.at(-1)).toContain(ko('handoff.invite_details'));
   expect(await waiting(both.conversationId)).toMatchObject({ reason: 'requested' });
 
+  // "-시고" hands over to the next request.
+  const joined = await seller();
+  const hoursThenAgent = await joined.ask('운영시간 알려주시고 상담사도 연결해 주세요');
+  expect(hoursThenAgent[0]).toContain(ko('hours.always'));
+  expect(hoursThenAgent.at(-1)).toContain(ko('handoff.invite_details'));
+
   const e = await seller('en');
   expect(await e.ask('how do I delete a product, and are buyers notified?')).toEqual([en('delete_product.steps'), k.facets.customer_notice.notified.en]);
 
@@ -150,6 +166,13 @@ test('6. a named topic the bot does not cover is handed off by name (reason no_m
   expect(apology[0]).toBe(ko('handoff.apology'));
   expect(await waiting(angry.conversationId)).toMatchObject({ reason: 'requested' });
 
+  // Named in everyday words rather than the topic's own.
+  const closing = await seller();
+  expect((await closing.ask('가게 문 닫을 생각이에요'))[0]).toBe(ko('handoff.named_topic', { topic: k.outOfScope.account.ko }));
+  expect(await waiting(closing.conversationId)).toMatchObject({ reason: 'no_match', topic: 'account' });
+  const closingEn = await seller('en');
+  expect((await closingEn.ask('thinking about shutting down my shop'))[0]).toBe(en('handoff.named_topic', { topic: k.outOfScope.account.en }));
+
   const e = await seller('en');
   expect((await e.ask('how can I remove a bad review from my store?'))[0]).toBe(en('handoff.named_topic', { topic: k.outOfScope.review.en }));
   const upset = await seller('en');
@@ -183,6 +206,20 @@ test('8. farewells close politely and "who are you" introduces the bot', async (
   // Asking whether the bot is a person is no request for one.
   expect(await e.ask('wait, are you a real person?')).toEqual([en('identity')]);
   expect(await waiting(e.conversationId)).toBeUndefined();
+  expect(await (await seller()).ask('너 정체가 뭐야')).toEqual([ko('identity')]);
+
+  // "Not solved" after a topic other than deleting: acknowledged, and an agent offered, not assumed.
+  const unsolved = await seller();
+  await unsolved.ask('상담 가능한 시간이 언제예요');
+  expect(await unsolved.ask('그걸로는 해결이 안 됐어요')).toEqual([ko('unresolved')]);
+  expect(channel.messages(unsolved.conversationId).at(-1)!.suggestedActions!.actions.map((a) => a.title)).toEqual([ko('button.yes'), ko('button.no')]);
+  expect(await waiting(unsolved.conversationId)).toBeUndefined();
+  expect((await unsolved.ask('네')).join('\n')).toContain(ko('handoff.invite_details'));
+  const unsolvedEn = await seller('en');
+  await unsolvedEn.ask('how do I reach the customer center');
+  expect(await unsolvedEn.ask("that didn't help")).toEqual([en('unresolved')]);
+  expect(await unsolvedEn.ask('no')).toEqual([en('offer_declined')]);
+  expect(await waiting(unsolvedEn.conversationId)).toBeUndefined();
 });
 
 test('9. the queue keeps helping: questions answered in place, details relayed, 대기 취소 button, the real question for the agent', async () => {
@@ -223,7 +260,21 @@ test('9. the queue keeps helping: questions answered in place, details relayed, 
   await e.ask('talk to an agent please');
   const placeEn = ordinal((await waiting(e.conversationId))!.position, 'en');
   expect(await e.ask('meanwhile, are you open on holidays?')).toEqual([`${k.facets.hours.holiday.en}\n${en('hours.always')}`, en('handoff.still_in_line', { position: placeEn })]);
+  // "while I wait," frames the question: the holiday answer, not the wait.
+  const framed = await e.ask('while I wait, are you open on weekends?');
+  expect(framed[0]).toContain(k.facets.hours.weekend.en);
+  expect(framed.at(-1)).toBe(en('handoff.still_in_line', { position: placeEn }));
   expect(await e.ask('cancel')).toEqual([en('handoff.left_queue')]);
+
+  // Questions without a question mark: a question word, or an informal ending.
+  const plain = await seller();
+  await plain.ask('상담사 바꿔 주세요');
+  const spot = ordinal((await waiting(plain.conversationId))!.position, 'ko');
+  for (const question of ['얼마나 걸려요', '주말에도 상담되나']) {
+    const reply = await plain.ask(question);
+    expect(reply.length).toBeGreaterThan(1);
+    expect(reply.at(-1)).toBe(ko('handoff.still_in_line', { position: spot }));
+  }
 });
 
 test('10. a Korean conversation stays Korean through an English word, and switches on an English sentence', async () => {
@@ -232,4 +283,8 @@ test('10. a Korean conversation stays Korean through an English word, and switch
   expect((await s.ask('agent')).join('\n')).toContain(ko('handoff.invite_details'));
   await s.ask('취소');
   expect((await s.ask('Sorry, could you tell me your opening hours in English?'))[0]).toContain(en('hours.always'));
+  // An English answer quoting the Korean screen label ("(상품 관리)") is English, as the evaluation reads it.
+  const where = await s.ask('where is the delete menu?');
+  expect(where).toEqual([k.facets.delete_product.where.en]);
+  expect(detectLanguage(where.join('\n'))).toBe('en');
 });

@@ -42,7 +42,7 @@ describePostgres('PostgreSQL coordination, two instances on one database', () =>
 
   test('migrations ran once; running them again does nothing', async () => {
     const { rows } = await admin.query('SELECT version FROM schema_version ORDER BY version');
-    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+    expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
     await expect(migrate(a.pool)).resolves.toEqual([]);
   });
 

@@ -251,6 +251,46 @@ describe.each(backends)('store ports on %s', (_name, make) => {
     expect(await webChat.getConversation('w1')).toBeUndefined();
   });
 
+  test('KakaoTalk mailbox: appended in order up to a cap, a repeated push kept once, what did not fit goes back in front; one ring per burst', async () => {
+    const { kakao } = stores;
+    const say = (text: string, id?: string) => ({ type: 'message', text, ...(id ? { id } : {}) });
+    expect(await kakao.append('k', [say('1', 'a1'), say('2')], 5, 1000)).toBe(true);
+    expect(await kakao.append('k', [say('1 again', 'a1'), say('3')], 5, 1001)).toBe(true);
+    expect(await kakao.append('k', [say('4'), say('5'), say('6')], 5, 1002)).toBe(false);
+    const waiting = await kakao.pending('k');
+    expect(waiting.map((p) => p.activity.text)).toEqual(['1', '2', '3']);
+    await kakao.settle('k', waiting.map((p) => p.id), [say('2b')]);
+    await kakao.append('k', [say('4')], 5);
+    expect((await kakao.pending('k')).map((p) => p.activity.text)).toEqual(['2b', '4']);
+    await kakao.seen('k', { development: true, plusfriendUserKey: 'pf' }, 1000);
+    await kakao.setLanguage('k', 'en');
+    expect(await kakao.claimRing('k', 2000)).toBe(true);
+    expect(await kakao.claimRing('k', 2001)).toBe(false);
+    await kakao.ringAccepted('k', 'task-1');
+    expect(await kakao.user('k')).toEqual({ userKey: 'k', development: true, language: 'en', rungAt: 2000, taskId: 'task-1' });
+    await kakao.clearRing('k');
+    expect((await kakao.user('k'))?.rungAt).toBeUndefined();
+    expect(await kakao.purgeBefore(new Date(1001))).toBe(0);
+    expect(await kakao.user('nobody')).toBeUndefined();
+  });
+
+  test('TalkTalk inbox: events in order per conversation, a given-up one kept aside; chat owners', async () => {
+    const { talkTalk } = stores;
+    const first = await talkTalk.addEvent('tt1', '{"event":"send","n":1}', 5000);
+    await talkTalk.addEvent('tt2', '{"event":"send"}', 5001);
+    const second = await talkTalk.addEvent('tt1', '{"event":"send","n":2}', 5002);
+    expect(await talkTalk.pendingConversations()).toEqual(['tt1', 'tt2']);
+    await talkTalk.startEvent(first);
+    expect(await talkTalk.nextEvent('tt1')).toEqual({ id: first, conversationId: 'tt1', event: '{"event":"send","n":1}', receivedAt: 5000, attempts: 1 });
+    await talkTalk.finishEvent(first);
+    await talkTalk.finishEvent(second, 'gave up');
+    expect(await talkTalk.nextEvent('tt1')).toBeUndefined();
+    expect(await talkTalk.pendingCount('tt1')).toBe(0);
+    expect(await talkTalk.thread('tt1')).toEqual({ owner: 'bot' });
+    await talkTalk.setThread('tt1', { owner: 'partner', caseNumber: 'CS-1', language: 'en' });
+    expect(await talkTalk.thread('tt1')).toEqual({ owner: 'partner', caseNumber: 'CS-1', language: 'en' });
+  });
+
   test('what one instance (or a restart) stored, another reads', async () => {
     const other = await backend.reopen();
     await stores.dialogState.writeJson('shared', '{"n":1}');

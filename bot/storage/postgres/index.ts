@@ -6,8 +6,10 @@ import { PostgresAgentSessions } from './agentSessions';
 import { PgDb } from './db';
 import { PostgresStorage } from './dialogState';
 import { PostgresHandoffStore } from './handoff';
+import { PostgresKakao } from './kakao';
 import { PostgresOutbox } from './outbox';
 import { PostgresReferences } from './references';
+import { PostgresTalkTalk } from './talkTalk';
 import { PostgresTranscriptStore } from './transcripts';
 import { PostgresWebChat } from './webChat';
 
@@ -22,6 +24,8 @@ export function openPostgresStores(pool: pg.Pool): Stores {
     agentSessions: new PostgresAgentSessions(db),
     outbox: new PostgresOutbox(db),
     webChat: new PostgresWebChat(db),
+    kakao: new PostgresKakao(db),
+    talkTalk: new PostgresTalkTalk(db),
     unitOfWork: db.unitOfWork,
     jobs: [],
     close: async () => undefined,

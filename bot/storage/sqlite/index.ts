@@ -7,8 +7,10 @@ import { startCheckpointer } from './checkpointer';
 import { type Database, closeDatabase, openDatabase } from './database';
 import { SqliteStorage } from './dialogState';
 import { SqliteHandoffStore } from './handoff';
+import { SqliteKakao } from './kakao';
 import { SqliteOutbox } from './outbox';
 import { SqliteReferences } from './references';
+import { SqliteTalkTalk } from './talkTalk';
 import { SqliteTranscriptStore } from './transcripts';
 import { SqliteWebChat } from './webChat';
 
@@ -24,6 +26,8 @@ export function openSqliteStores(file: string, options: { onError?: (error: Erro
     agentSessions: new SqliteAgentSessions(db),
     outbox: new SqliteOutbox(db),
     webChat: new SqliteWebChat(db),
+    kakao: new SqliteKakao(db),
+    talkTalk: new SqliteTalkTalk(db),
     unitOfWork: directUnitOfWork,
     jobs: [checkpointer.job],
     async close() {
