@@ -5,5 +5,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }] },
   testTimeout: 30000,
+  globalSetup: '<rootDir>/tests/support/globalSetup.js',
+  globalTeardown: '<rootDir>/tests/support/globalTeardown.js',
   reporters: ['default', '<rootDir>/tests/support/summaryReporter.js'],
 };

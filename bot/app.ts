@@ -20,7 +20,7 @@ import { type Logger, createLogger } from './logger';
 import { Outbox } from './outbox';
 import { RetentionJob } from './retention';
 import { SellerBot } from './sellerBot';
-import { openStores } from './storage';
+import { type Stores, openStores } from './storage';
 import { DurableConversationState } from './storage/durableConversationState';
 import type { TranscriptRepo } from './storage/ports';
 import { createWebChat } from './webchat';
@@ -33,6 +33,8 @@ export interface AppOptions {
   channels?: ((deps: ChannelDeps) => Channel)[];
   /** Turn lock, presence, fan-out, jobs, rate limits: in this process unless a shared backend is given. */
   coordination?: Coordination;
+  /** Everything durable: SQLite in DATA_DIR unless a shared backend is given (closed with the app). */
+  stores?: Stores;
 }
 
 export interface BotApp {
@@ -55,7 +57,7 @@ export interface BotApp {
 export function createApp(config: Config, options: AppOptions = {}): BotApp {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const now = options.now ?? (() => new Date());
-  const stores = openStores(config, logger);
+  const stores = options.stores ?? openStores(config, logger);
   const coordination = options.coordination ?? inProcessCoordination({ logger, now });
   const { transcripts, references } = stores;
   const conversationState = new DurableConversationState(stores.dialogState);

@@ -90,6 +90,17 @@ function isServiceUrlEntry(entry: string): boolean {
   }
 }
 
+// Only the scheme and a host are checked here; the credentials are never echoed in an error.
+const databaseUrl = optionalString.refine((value) => {
+  if (value === undefined) return true;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'expected a PostgreSQL URL, postgres://user:password@host:5432/database (unset: SQLite in DATA_DIR)');
+
 const schema = z
   .object({
     PORT: int(3978, 0, 65535),
@@ -173,6 +184,10 @@ const schema = z
     TALKTALK_AUTH_KEY: optionalString,
     TALKTALK_HANDOFF: z.preprocess(emptyToUndefined, z.enum(['hub', 'platform']).default('hub')),
     TALKTALK_PARTNER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected the partner account id (e.g. wc1234)').optional()),
+    // Several instances on one PostgreSQL database (bot/coordination/postgres); unset: one process, SQLite.
+    DATABASE_URL: databaseUrl,
+    // At least 2: the turn lock may hold half of the pool, the rest serves everything else.
+    DATABASE_POOL_SIZE: int(10, 2, 1000),
   })
   .superRefine((c, ctx) => {
     const authenticated = c.MicrosoftAppId !== '';

@@ -2,6 +2,11 @@
 import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { startupBanner } from './banner';
+import { LOCAL_TOKEN_FILE, newLocalAgentToken } from './handoff/agents/auth';
+import { createLogger } from './logger';
+import { openSharedBackend } from './storage';
+import { shareGeneratedSecrets } from './storage/postgres/secrets';
+import { TOKEN_SECRET_FILE, newTokenSecret } from './webchat/tokens';
 
 async function main(): Promise<void> {
   let config;
@@ -14,9 +19,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = createApp(config);
+  const logger = createLogger(config.LOG_LEVEL);
+  const shared = await openSharedBackend(config, logger); // DATABASE_URL: PostgreSQL
+  // Secrets generated when not configured: made once in the database, so every instance agrees.
+  if (shared) {
+    await shareGeneratedSecrets(shared.coordination.pool, config.dataDir, [
+      { file: LOCAL_TOKEN_FILE, generate: newLocalAgentToken },
+      { file: TOKEN_SECRET_FILE, generate: newTokenSecret },
+    ]);
+  }
+  const app = createApp(config, { logger, ...shared });
   const port = await app.listen();
-  app.logger.info({ port, localMode: config.localMode, dataDir: config.dataDir }, `bot listening on http://localhost:${port}/api/messages`);
+  app.logger.info({ port, localMode: config.localMode, dataDir: config.dataDir, database: shared ? 'postgres' : 'sqlite' }, `bot listening on http://localhost:${port}/api/messages`);
   if (config.LOG_LEVEL !== 'silent') process.stderr.write(startupBanner(config, port, app.hub.auth.local !== undefined));
 
   let stopping = false;
@@ -27,6 +41,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10000);
     force.unref();
     await app.close();
+    await shared?.coordination.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

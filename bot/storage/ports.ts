@@ -45,6 +45,20 @@ export interface ReferenceRepo {
   lookup(channelId: string, conversationId: string): Promise<StoredReference | undefined>;
 }
 
+export type ReferenceSaveOptions = { trusted?: boolean; channel?: string; origin?: string };
+
+/**
+ * What ReferenceRepo.save stores, the same on every backend: the options with their defaults, and the
+ * reference without the incoming activity id (it changes every turn and is not needed to write to the
+ * seller later); undefined when the reference names no conversation (nothing to save).
+ */
+export function referenceToSave(reference: Partial<ConversationReference>, { trusted = true, channel = 'botframework', origin = '' }: ReferenceSaveOptions = {}) {
+  const conversationId = reference.conversation?.id;
+  if (!conversationId) return undefined;
+  const { activityId: _activityId, ...stable } = reference;
+  return { channelId: reference.channelId ?? '', conversationId, channel, origin, trusted, stable };
+}
+
 export interface NewSession {
   conversationId: string;
   channelId: string;

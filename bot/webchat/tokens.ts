@@ -67,16 +67,23 @@ export class TokenSigner {
   }
 }
 
+/** The file under DATA_DIR (and the name in a shared database) of the generated signing secret. */
+export const TOKEN_SECRET_FILE = 'webchat-secret';
+
+export function newTokenSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 /**
  * The signing secret: LOCAL_WEBCHAT_SECRET when set, otherwise a random one generated at first start
  * and kept in DATA_DIR (so tokens, and the seller's open conversation, survive a restart).
  */
 export function loadTokenSecret(configured: string | undefined, dataDir: string): string {
   if (configured) return configured;
-  const stored = readSecretFile(dataDir, 'webchat-secret');
+  const stored = readSecretFile(dataDir, TOKEN_SECRET_FILE);
   if (stored && stored.length >= 32) return stored;
-  const secret = randomBytes(32).toString('base64url');
-  writeSecretFile(dataDir, 'webchat-secret', secret);
+  const secret = newTokenSecret();
+  writeSecretFile(dataDir, TOKEN_SECRET_FILE, secret);
   return secret;
 }
 

@@ -33,6 +33,10 @@ test.each([
   [{ PUBLIC_BASE_URL: 'https://chat.example.com/?from=proxy' }, /PUBLIC_BASE_URL/],
   [{ PUBLIC_BASE_URL: 'https://chat.example.com/#chat' }, /PUBLIC_BASE_URL/],
   [{ PUBLIC_BASE_URL: 'https://example.com/bot' }, /PUBLIC_BASE_URL: expected the address alone, with no path/],
+  [{ DATABASE_URL: 'mysql://db.example.com/bot' }, /DATABASE_URL/],
+  [{ DATABASE_URL: 'db.example.com:5432' }, /DATABASE_URL/],
+  [{ DATABASE_POOL_SIZE: '1' }, /DATABASE_POOL_SIZE/],
+  [{ DATABASE_POOL_SIZE: 'many' }, /DATABASE_POOL_SIZE/],
 ])('invalid %j stops with a message naming the key', (env, key) => {
   expect(() => loadConfig(env)).toThrow(ConfigError);
   expect(() => loadConfig(env)).toThrow(key);
@@ -48,6 +52,14 @@ test('PUBLIC_BASE_URL: optional, without a trailing slash (links append paths to
   expect(loadConfig({ PUBLIC_BASE_URL: 'https://chat.example.com/' }).PUBLIC_BASE_URL).toBe('https://chat.example.com');
   expect(loadConfig({ PUBLIC_BASE_URL: 'https://Chat.Example.com' }).PUBLIC_BASE_URL).toBe('https://chat.example.com');
   expect(loadConfig({ PUBLIC_BASE_URL: 'http://10.0.0.5:8080' }).PUBLIC_BASE_URL).toBe('http://10.0.0.5:8080');
+});
+
+test('DATABASE_URL: unset is SQLite; a PostgreSQL URL is taken as given, and a bad one is refused without echoing it', () => {
+  expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+  expect(loadConfig({}).DATABASE_POOL_SIZE).toBe(10);
+  const url = 'postgresql://bot:s3cret@db.internal:5432/support';
+  expect(loadConfig({ DATABASE_URL: url, DATABASE_POOL_SIZE: '20' })).toMatchObject({ DATABASE_URL: url, DATABASE_POOL_SIZE: 20 });
+  expect(() => loadConfig({ DATABASE_URL: 'mysql://bot:s3cret@db.internal/support' })).toThrow(/^(?![\s\S]*s3cret)/);
 });
 
 test('SUPPORT_HOURS is parsed with the time zone', () => {

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AppOptions, type BotApp, createApp } from '../../bot/app';
 import { loadConfig } from '../../bot/config';
+import { postgresCoordination } from '../../bot/coordination/postgres';
 import { createLogger } from '../../bot/logger';
+import { openPostgresStores } from '../../bot/storage/postgres';
+import { createTestDatabase } from './database';
 import { type HttpResult, http } from './http';
 
 export interface RunningBot {
@@ -14,10 +17,21 @@ export interface RunningBot {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
+/** BOT_TEST_BACKEND=postgres: the in-process bots of any test run on PostgreSQL, one database per DATA_DIR. */
+const postgresDatabases = new Map<string, string>();
+
+async function postgresBackend(dataDir: string, now?: () => Date): Promise<Pick<AppOptions, 'coordination' | 'stores'> & { close(): Promise<void> }> {
+  let url = postgresDatabases.get(dataDir);
+  if (!url) postgresDatabases.set(dataDir, (url = await createTestDatabase()));
+  const coordination = await postgresCoordination({ url, poolSize: 6, logger: createLogger('silent'), now: now ?? (() => new Date()), pollMs: 500 });
+  return { coordination, stores: openPostgresStores(coordination.pool), close: () => coordination.close() };
+}
+
 export async function startBot(env: Record<string, string> = {}, options: AppOptions & { dataDir?: string } = {}): Promise<RunningBot> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'bot-data-'));
   const config = loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...env });
-  const app = createApp(config, { logger: createLogger('silent'), ...options });
+  const backend = process.env.BOT_TEST_BACKEND === 'postgres' && !options.stores ? await postgresBackend(dataDir, options.now) : undefined;
+  const app = createApp(config, { logger: createLogger('silent'), ...backend, ...options });
   const port = await app.listen(0, '127.0.0.1');
   return {
     app,
@@ -25,6 +39,7 @@ export async function startBot(env: Record<string, string> = {}, options: AppOpt
     dataDir,
     async stop({ keepData = false } = {}) {
       await app.close();
+      await backend?.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -25,14 +25,19 @@ interface AgentCredential {
 
 const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
+/** A new local agent token as its file holds it (`name:token`). */
+export function newLocalAgentToken(): string {
+  return `${LOCAL_AGENT_NAME}:${randomBytes(24).toString('base64url')}`;
+}
+
 /** Reads the local agent token, creating it (random, 0600) at first start. */
 export function localAgentToken(dataDir: string): { name: string; token: string; created: boolean } {
   const stored = readSecretFile(dataDir, LOCAL_TOKEN_FILE);
   const agent = stored ? parseAgentToken(stored) : undefined;
   if (agent) return { ...agent, name: agent.name === OLD_LOCAL_AGENT_NAME ? LOCAL_AGENT_NAME : agent.name, created: false };
-  const token = randomBytes(24).toString('base64url');
-  writeLocalAgentToken(dataDir, LOCAL_AGENT_NAME, token);
-  return { name: LOCAL_AGENT_NAME, token, created: true };
+  const created = parseAgentToken(newLocalAgentToken())!;
+  writeLocalAgentToken(dataDir, created.name, created.token);
+  return { ...created, created: true };
 }
 
 function writeLocalAgentToken(dataDir: string, name: string, token: string): void {

@@ -4,12 +4,13 @@
 import { randomInt } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Language } from '../../../knowledge/schema';
-import { type AgentMessage, type AttachmentInfo, type ClosedBy, type Session, type SessionStatus, type Ticket, canTransition, sourcesOf } from '../../handoff/model';
-import type { HandoffRepo, NewSession, SessionChanges } from '../ports';
+import type { AgentMessage, AttachmentInfo, Session, SessionStatus, Ticket } from '../../handoff/model';
+import { type Columns, HandoffTransitions } from '../handoffTransitions';
+import type { HandoffRepo, NewSession } from '../ports';
 import { type Database, withBusyRetry } from './database';
-import { type AgentMessageRow, CASE_ALPHABET, SESSION_COLUMNS, type SessionRow, type TicketRow, toAgentMessage, toSession, toTicket } from './handoffRows';
+import { type AgentMessageRow, CASE_ALPHABET, type SessionRow, type TicketRow, toAgentMessage, toSession, toTicket } from './handoffRows';
 
-export class SqliteHandoffStore implements HandoffRepo {
+export class SqliteHandoffStore extends HandoffTransitions implements HandoffRepo {
   /** Prepared once per SQL text: preparing is a measurable share of a turn when done per message. */
   private readonly statements = new Map<string, Statement>();
 
@@ -22,7 +23,9 @@ export class SqliteHandoffStore implements HandoffRepo {
     return statement as unknown as Statement<P, R>;
   }
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    super();
+  }
 
   /** "CS-260501-7K3Q": the date in the support time zone and four unambiguous characters. */
   private newCaseNumber(datePart: string): string {
@@ -139,46 +142,20 @@ export class SqliteHandoffStore implements HandoffRepo {
     return (row?.ahead ?? 0) + 1;
   }
 
-  /**
-   * Moves a session to `to` if it is in one of `expected` (the status its caller read) and TRANSITIONS
-   * allows the change; false when someone else changed it first or the change is not legal.
-   */
-  private moveTo(id: number, to: SessionStatus, assignments: string, values: unknown[], expected: readonly SessionStatus[]): boolean {
-    const from = expected.filter((status) => canTransition(status, to));
-    if (!from.length) return false;
+  protected async setStatus(id: number, to: SessionStatus, columns: Columns, from: readonly SessionStatus[]): Promise<boolean> {
+    const sets = columns.map(([column]) => `, ${column} = ?`).join('');
     const placeholders = from.map(() => '?').join(', ');
     return withBusyRetry(
       () =>
         this
-          .prepare(`UPDATE handoff_sessions SET status = ?, ${assignments} WHERE id = ? AND status IN (${placeholders})`)
-          .run(to, ...values, id, ...from).changes === 1,
+          .prepare(`UPDATE handoff_sessions SET status = ?${sets} WHERE id = ? AND status IN (${placeholders})`)
+          .run(to, ...columns.map(toSqlite), id, ...from).changes === 1,
     );
   }
 
-  /** → active for `agent` (from waiting or missed). */
-  async accept(id: number, agent: string, at: string, expected: readonly SessionStatus[] = sourcesOf('active')): Promise<boolean> {
-    return this.moveTo(id, 'active', 'agent = ?, accepted_at = ?', [agent, at], expected);
-  }
-
-  async close(id: number, by: ClosedBy, at: string, expected: readonly SessionStatus[] = sourcesOf('closed')): Promise<boolean> {
-    return this.moveTo(id, 'closed', 'closed_by = ?, closed_at = ?', [by, at], expected);
-  }
-
-  async markMissed(id: number, at: string, expected: readonly SessionStatus[] = sourcesOf('missed')): Promise<boolean> {
-    return this.moveTo(id, 'missed', 'closed_at = ?', [at], expected);
-  }
-
-  async update(id: number, changes: SessionChanges): Promise<void> {
-    const sets: string[] = [];
-    const values: unknown[] = [];
-    for (const [key, value] of Object.entries(changes)) {
-      const column = SESSION_COLUMNS[key];
-      if (!column || value === undefined) continue;
-      sets.push(`${column} = ?`);
-      values.push(typeof value === 'boolean' ? (value ? 1 : 0) : key === 'summary' ? JSON.stringify(value) : value);
-    }
-    if (!sets.length) return;
-    withBusyRetry(() => this.prepare(`UPDATE handoff_sessions SET ${sets.join(', ')} WHERE id = ?`).run(...values, id));
+  protected async setColumns(id: number, columns: Columns): Promise<void> {
+    const sets = columns.map(([column]) => `${column} = ?`).join(', ');
+    withBusyRetry(() => this.prepare(`UPDATE handoff_sessions SET ${sets} WHERE id = ?`).run(...columns.map(toSqlite), id));
   }
 
   /** Minutes agents spent on the last `limit` chats they finished (for the wait estimate). */
@@ -318,4 +295,9 @@ export class SqliteHandoffStore implements HandoffRepo {
       .all(conversationId)
       .map(toAgentMessage);
   }
+}
+
+/** SQLite has no booleans, and keeps the summary as JSON text. */
+function toSqlite([column, value]: [string, unknown]): unknown {
+  return typeof value === 'boolean' ? (value ? 1 : 0) : column === 'summary' ? JSON.stringify(value) : value;
 }

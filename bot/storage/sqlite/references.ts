@@ -2,7 +2,7 @@
 // write to a seller later, after a restart too. Keyed by (channel id, conversation): two channels may use the same
 // id. Each row names the channel (bot/channels) that owns the conversation and delivers to it.
 import type { ConversationReference } from 'botbuilder';
-import type { ReferenceRepo, StoredReference } from '../ports';
+import { type ReferenceRepo, type ReferenceSaveOptions, type StoredReference, referenceToSave } from '../ports';
 import { type Database, withBusyRetry } from './database';
 
 /** How many conversations' last saved reference are remembered to skip rewriting an unchanged one. */
@@ -33,18 +33,13 @@ export class SqliteReferences implements ReferenceRepo {
    * Saves the reference; false when it was refused: an untrusted activity (no Bot Framework
    * authentication) naming another origin (Channel.originOf: a serviceUrl's) than the one stored.
    */
-  async save(
-    reference: Partial<ConversationReference>,
-    { trusted = true, channel = 'botframework', origin = '' }: { trusted?: boolean; channel?: string; origin?: string } = {},
-  ): Promise<boolean> {
-    const id = reference.conversation?.id;
-    if (!id) return true;
-    const channelId = reference.channelId ?? '';
+  async save(reference: Partial<ConversationReference>, options?: ReferenceSaveOptions): Promise<boolean> {
+    const saving = referenceToSave(reference, options);
+    if (!saving) return true;
+    const { channelId, conversationId: id, channel, origin, trusted } = saving;
     const key = `${channelId}\n${id}`;
-    // The incoming activity id changes every turn but is not needed to write to the seller later;
-    // without it the reference rarely changes, so most turns write nothing.
-    const { activityId: _activityId, ...stable } = reference;
-    const json = JSON.stringify(stable);
+    // Without the activity id the reference rarely changes, so most turns write nothing.
+    const json = JSON.stringify(saving.stable);
     if (this.lastSaved.get(key) === `${channel}\n${json}`) return true;
     const changes = withBusyRetry(
       () =>

@@ -61,15 +61,19 @@ export class SqliteTalkTalk implements TalkTalkRepo {
   }
 
   async thread(conversationId: string): Promise<TalkTalkThread> {
-    const row = this.statements.thread.get(conversationId);
-    if (!row) return { owner: 'bot' };
-    const thread: TalkTalkThread = { owner: row.owner };
-    if (row.case_number) thread.caseNumber = row.case_number;
-    if (row.language === 'ko' || row.language === 'en') thread.language = row.language;
-    return thread;
+    return toThread(this.statements.thread.get(conversationId));
   }
 
   async setThread(conversationId: string, thread: TalkTalkThread): Promise<void> {
     withBusyRetry(() => this.statements.setThread.run(conversationId, thread.owner, thread.caseNumber ?? null, thread.language ?? null, Date.now()));
   }
+}
+
+/** A talktalk_threads row (or none: the bot owns the chat) as the port has it, on every backend. */
+export function toThread(row: { owner: TalkTalkThread['owner']; case_number: string | null; language: string | null } | undefined): TalkTalkThread {
+  if (!row) return { owner: 'bot' };
+  const thread: TalkTalkThread = { owner: row.owner };
+  if (row.case_number) thread.caseNumber = row.case_number;
+  if (row.language === 'ko' || row.language === 'en') thread.language = row.language;
+  return thread;
 }

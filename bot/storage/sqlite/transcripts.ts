@@ -136,7 +136,7 @@ export class SqliteTranscriptStore implements TranscriptRepo {
   }
 }
 
-function toRow(activity: Partial<Activity>): NewRow {
+export function toRow(activity: Partial<Activity>): NewRow {
   if (!activity) throw new Error('activity cannot be null for logActivity()');
   const channelId = activity.channelId;
   const conversationId = activity.conversation?.id;
@@ -155,13 +155,13 @@ function toRow(activity: Partial<Activity>): NewRow {
   };
 }
 
-function requireIds(channelId: string, conversationId: string): void {
+export function requireIds(channelId: string, conversationId: string): void {
   if (!channelId) throw new Error('Missing channelId');
   if (!conversationId) throw new Error('Missing conversationId');
 }
 
 /** Parsed activity with Date timestamps, as incoming activities and MemoryTranscriptStore have them. */
-function toActivity(row: ActivityRow): Activity {
+export function toActivity(row: ActivityRow): Activity {
   const activity = JSON.parse(row.activity) as Activity;
   activity.timestamp = new Date(row.timestamp);
   if (typeof activity.localTimestamp === 'string') activity.localTimestamp = new Date(activity.localTimestamp);
@@ -169,6 +169,6 @@ function toActivity(row: ActivityRow): Activity {
 }
 
 /** MemoryTranscriptStore leaves the token undefined on the last page although the interface says string. */
-function page<T>(items: T[], continuationToken: string | undefined): PagedResult<T> {
+export function page<T>(items: T[], continuationToken: string | undefined): PagedResult<T> {
   return { items, continuationToken: continuationToken as string };
 }

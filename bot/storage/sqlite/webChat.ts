@@ -49,16 +49,7 @@ export class SqliteWebChat implements WebChatRepo {
 
   async getConversation(id: string): Promise<ConversationRow | undefined> {
     const row = this.statements.getConversation.get(id);
-    if (!row) return undefined;
-    return {
-      id: row.id as string,
-      userId: row.user_id as string,
-      locale: (row.locale as string | null) ?? null,
-      createdAt: row.created_at as string,
-      startedAt: (row.started_at as string | null) ?? null,
-      endedAt: (row.ended_at as string | null) ?? null,
-      lastSeq: row.last_seq as number,
-    };
+    return row && toConversation(row);
   }
 
   /** True the first time only: the caller then tells the bot that the seller joined. */
@@ -102,16 +93,7 @@ export class SqliteWebChat implements WebChatRepo {
 
   async getUpload(id: string): Promise<UploadRow | undefined> {
     const row = this.statements.getUpload.get(id);
-    if (!row) return undefined;
-    return {
-      id: row.id as string,
-      conversationId: row.conversation_id as string,
-      name: row.name as string,
-      contentType: row.content_type as string,
-      size: row.size as number,
-      file: row.file as string,
-      createdAt: row.created_at as string,
-    };
+    return row && toUpload(row);
   }
 
   /** Deletes conversations idle since before `cutoff`; returns the upload files to remove. */
@@ -127,4 +109,29 @@ export class SqliteWebChat implements WebChatRepo {
     });
     return withBusyRetry(() => run.immediate());
   }
+}
+
+/** A webchat_conversations row as the port has it (times as ISO text on every backend). */
+export function toConversation(row: Record<string, unknown>): ConversationRow {
+  return {
+    id: row.id as string,
+    userId: row.user_id as string,
+    locale: (row.locale as string | null) ?? null,
+    createdAt: row.created_at as string,
+    startedAt: (row.started_at as string | null) ?? null,
+    endedAt: (row.ended_at as string | null) ?? null,
+    lastSeq: row.last_seq as number,
+  };
+}
+
+export function toUpload(row: Record<string, unknown>): UploadRow {
+  return {
+    id: row.id as string,
+    conversationId: row.conversation_id as string,
+    name: row.name as string,
+    contentType: row.content_type as string,
+    size: row.size as number,
+    file: row.file as string,
+    createdAt: row.created_at as string,
+  };
 }
