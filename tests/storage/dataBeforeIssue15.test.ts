@@ -1,4 +1,4 @@
-// A data directory made by the code before issue 15 (tests/fixtures/before-issue-15/data, made by the
+// A data directory made by the code before issue 15 (tests/fixtures/before-issue-15/data-dir, made by the
 // make-fixture.js beside it at that commit: a seller + agent day) opens unchanged under the migration
 // runner: its tables are adopted as schema version 1, and every seller, request, ticket, pending reply,
 // console session and web chat conversation in it goes on where it was.
@@ -13,7 +13,7 @@ import { http } from '../support/http';
 import { DirectLineClient } from '../webchat/directLineClient';
 import { accept, api, conversationPath, queue, sendAsAgent } from '../handoff/helpers';
 
-const FIXTURE = join(__dirname, '..', 'fixtures', 'before-issue-15', 'data');
+const FIXTURE = join(__dirname, '..', 'fixtures', 'before-issue-15', 'data-dir');
 const facts = JSON.parse(readFileSync(join(FIXTURE, 'fixture.json'), 'utf8')) as {
   cookie: string;
   webChat: { conversationId: string; token: string; watermark: string; upload: string };

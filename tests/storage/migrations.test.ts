@@ -51,7 +51,7 @@ function migrationsUpTo(version: number): string {
 
 const FIXTURES: Record<string, string> = {
   'before-issue-12': join('before-issue-12', 'bot.sqlite'),
-  'before-issue-15': join('before-issue-15', 'data', 'bot.sqlite'),
+  'before-issue-15': join('before-issue-15', 'data-dir', 'bot.sqlite'),
   'webchat-before-port': join('webchat-before-port', 'bot.sqlite'),
 };
 
